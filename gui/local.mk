@@ -1,0 +1,1 @@
+# SDL2 console window (built only with SDL2).

@@ -1,0 +1,1 @@
+# The x86 CPU: decoder, translator, execution back ends, FPU.

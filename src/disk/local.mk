@@ -1,0 +1,1 @@
+# libvmdk and vdiskmanager.

@@ -1,0 +1,1 @@
+# vswitchd, vswitchctl and the switch core.
