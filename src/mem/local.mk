@@ -2,3 +2,4 @@
 noinst_LIBRARIES += src/mem/libhvmem.a
 src_mem_libhvmem_a_SOURCES = \
 	src/mem/pmap.c src/mem/pmap.h
+include src/mem/mmu.mk

@@ -1,0 +1,1 @@
+# CPU core: decoder, translator, integer and system instructions.

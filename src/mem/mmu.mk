@@ -1,0 +1,1 @@
+# Software MMU: page walks and TLBs.
