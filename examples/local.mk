@@ -1,1 +1,1 @@
-# Ready-to-run example configurations.
+EXTRA_DIST += examples/debian-live.vmx

@@ -9,6 +9,8 @@ int main(void)
 
 	srunner_add_suite(sr, vclock_suite());
 	srunner_add_suite(sr, iobus_suite());
+	srunner_add_suite(sr, vmx_suite());
+	srunner_add_suite(sr, log_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -2,7 +2,10 @@
 if HAVE_CHECK
 check_PROGRAMS += test/check_core
 TESTS += test/check_core
-test_check_core_SOURCES = test/check_core.c test/check_pmap.c test/check_vclock.c test/check_iobus.c test/suites.h
+test_check_core_SOURCES = test/check_core.c test/check_pmap.c test/check_vclock.c test/check_iobus.c test/check_vmx.c test/check_log.c test/suites.h
 test_check_core_CFLAGS = $(TEST_CFLAGS)
 test_check_core_LDADD = src/libhvcore.a src/mem/libhvmem.a src/dev/libhvdev.a $(TEST_LIBS) -lm -lpthread
 endif
+
+TESTS += test/vmrun_cli.sh
+EXTRA_DIST += test/vmrun_cli.sh test/data

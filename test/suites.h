@@ -5,4 +5,6 @@
 Suite *pmap_suite(void);
 Suite *vclock_suite(void);
 Suite *iobus_suite(void);
+Suite *vmx_suite(void);
+Suite *log_suite(void);
 #endif
