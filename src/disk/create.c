@@ -1,0 +1,165 @@
+/* Creating disks: monolithicSparse, monolithicFlat and sparse delta disks. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "disk/vmdk_int.h"
+
+static const char *adapter_name(enum vmdk_adapter a)
+{
+	return a == VMDK_ADAPTER_BUSLOGIC ? "buslogic" : a == VMDK_ADAPTER_LSILOGIC ? "lsilogic" : "ide";
+}
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+	return s ? s + 1 : p;
+}
+
+static uint32_t new_cid(void)
+{
+	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
+	return (uint32_t)random() & 0xfffffffeu;
+}
+
+static int make_desc(char *out, size_t cap, const char *type, uint64_t sectors, const char *extent,
+		     uint32_t parent_cid, const char *parent, enum vmdk_adapter a, int hw)
+{
+	uint64_t heads = a == VMDK_ADAPTER_IDE ? 16 : 255, secs = 63;
+	uint64_t cyl = sectors / (heads * secs);
+
+	if (a == VMDK_ADAPTER_IDE && cyl > 16383)
+		cyl = 16383;
+	return snprintf(out, cap,
+			"# Disk DescriptorFile\nversion=1\nCID=%08x\nparentCID=%08x\n"
+			"createType=\"%s\"\n%s%s%s\n# Extent description\n%s\n\n"
+			"# The Disk Data Base\n#DDB\n\n"
+			"ddb.virtualHWVersion = \"%d\"\nddb.geometry.cylinders = \"%llu\"\n"
+			"ddb.geometry.heads = \"%llu\"\nddb.geometry.sectors = \"%llu\"\n"
+			"ddb.adapterType = \"%s\"\n",
+			new_cid(), parent_cid, type, parent ? "parentFileNameHint=\"" : "",
+			parent ? parent : "", parent ? "\"" : "", extent, hw,
+			(unsigned long long)cyl, (unsigned long long)heads, (unsigned long long)secs,
+			adapter_name(a));
+}
+
+static int create_sparse(const char *path, uint64_t sectors, const char *desc)
+{
+	struct vmdk_sparse_header h;
+	uint64_t gsz = 128, gtes = 512, ngt = (sectors + gsz * gtes - 1) / (gsz * gtes);
+	uint64_t gd_secs = (ngt * 4 + 511) / 512, gt_secs = gtes * 4 / 512;
+	uint64_t desc_off = 1, desc_size = 20, rgd = desc_off + desc_size;
+	uint64_t gd = rgd + gd_secs + ngt * gt_secs;
+	uint64_t over = gd + gd_secs + ngt * gt_secs;
+	uint32_t *dir;
+	uint8_t *meta;
+	int fd, rc = 0;
+
+	if (strlen(desc) >= desc_size * 512)
+		return -ENAMETOOLONG;
+	over = (over + gsz - 1) / gsz * gsz;
+	memset(&h, 0, sizeof(h));
+	h.magic = VMDK_MAGIC;
+	h.version = 1;
+	h.flags = VMDK_FLAG_NL_VALID | VMDK_FLAG_RGD;
+	h.capacity = sectors;
+	h.grain_size = gsz;
+	h.desc_offset = desc_off;
+	h.desc_size = desc_size;
+	h.num_gtes_per_gt = (uint32_t)gtes;
+	h.rgd_offset = rgd;
+	h.gd_offset = gd;
+	h.overhead = over;
+	memcpy(h.nl_chars, "\n \r\n", 4);
+	meta = calloc(1, over * 512);
+	if (!meta)
+		return -ENOMEM;
+	memcpy(meta, &h, sizeof(h));
+	memcpy(meta + desc_off * 512, desc, strlen(desc));
+	/* Both directories point at preallocated, zeroed grain tables. */
+	dir = (uint32_t *)(meta + rgd * 512);
+	for (uint64_t i = 0; i < ngt; i++)
+		dir[i] = (uint32_t)(rgd + gd_secs + i * gt_secs);
+	dir = (uint32_t *)(meta + gd * 512);
+	for (uint64_t i = 0; i < ngt; i++)
+		dir[i] = (uint32_t)(gd + gd_secs + i * gt_secs);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		vmdk_set_error("cannot create %s: %s", path, strerror(errno));
+		rc = -errno;
+	} else {
+		rc = vmdk_full_pwrite(fd, meta, over * 512, 0);
+		if (!rc && fsync(fd) < 0)
+			rc = -errno;
+		close(fd);
+	}
+	free(meta);
+	return rc;
+}
+
+int vmdk_create(const char *path, enum vmdk_type type, uint64_t capacity,
+		enum vmdk_adapter adapter, int hw)
+{
+	uint64_t sectors = (capacity + 511) / 512;
+	char desc[4096], ext[PATH_MAX + 64];
+
+	if (sectors == 0 || sectors > VMDK_MAX_CAPACITY)
+		return -EINVAL;
+	if (type == VMDK_MONOLITHIC_SPARSE) {
+		snprintf(ext, sizeof(ext), "RW %llu SPARSE \"%s\"", (unsigned long long)sectors,
+			 base_name(path));
+		make_desc(desc, sizeof(desc), "monolithicSparse", sectors, ext, 0xffffffffu, NULL,
+			  adapter, hw);
+		return create_sparse(path, sectors, desc);
+	}
+	if (type == VMDK_MONOLITHIC_FLAT) {
+		char flat[PATH_MAX];
+		size_t n = strlen(path);
+		int fd, rc = 0;
+
+		if (n < 5 || strcmp(path + n - 5, ".vmdk") != 0)
+			return -EINVAL;
+		snprintf(flat, sizeof(flat), "%.*s-flat.vmdk", (int)(n - 5), path);
+		snprintf(ext, sizeof(ext), "RW %llu FLAT \"%s\" 0", (unsigned long long)sectors,
+			 base_name(flat));
+		int len = make_desc(desc, sizeof(desc), "monolithicFlat", sectors, ext, 0xffffffffu,
+				    NULL, adapter, hw);
+		fd = open(flat, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return -errno;
+		if (ftruncate(fd, (off_t)(sectors * 512)) < 0)
+			rc = -errno;
+		close(fd);
+		if (rc)
+			return rc;
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return -errno;
+		rc = vmdk_full_pwrite(fd, desc, (size_t)len, 0);
+		close(fd);
+		return rc;
+	}
+	vmdk_set_error("disk type %d not supported", (int)type);
+	return -ENOTSUP;
+}
+
+int vmdk_create_child(const char *path, const char *parent_path)
+{
+	struct vmdk *p;
+	char desc[4096], ext[PATH_MAX + 64];
+	uint64_t sectors;
+	int rc = vmdk_open(parent_path, VMDK_RDONLY, &p);
+
+	if (rc)
+		return rc;
+	sectors = p->bd.size / 512;
+	snprintf(ext, sizeof(ext), "RW %llu SPARSE \"%s\"", (unsigned long long)sectors, base_name(path));
+	make_desc(desc, sizeof(desc), "monolithicSparse", sectors, ext, p->cid, parent_path,
+		  VMDK_ADAPTER_IDE, 4);
+	vmdk_close(p);
+	return create_sparse(path, sectors, desc);
+}

@@ -1,0 +1,181 @@
+/* vdiskmanager: create, convert, check and inspect VMware virtual disks
+ * with vmware-vdiskmanager's options. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "disk/blockdev.h"
+#include "disk/vmdk.h"
+
+static int fail(const char *what, int rc)
+{
+	const char *m = vmdk_strerror();
+	fprintf(stderr, "Error: %s: %s%s%s\n", what, strerror(-rc), *m ? ": " : "", m);
+	return 1;
+}
+
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	uint64_t m = 1;
+
+	switch (*end) {
+	case 'K': case 'k': m = 1024; end++; break;
+	case 'M': case 'm': m = 1024 * 1024; end++; break;
+	case 'G': case 'g': m = 1024ull * 1024 * 1024; end++; break;
+	case 'T': case 't': m = 1024ull * 1024 * 1024 * 1024; end++; break;
+	}
+	if ((*end == 'B' || *end == 'b'))
+		end++;
+	if (*end || v == 0 || v > (1ull << 50) / m)
+		return -EINVAL;
+	*out = v * m;
+	return 0;
+}
+
+static void progress(uint64_t done, uint64_t total)
+{
+	if (!isatty(STDOUT_FILENO) || !total)
+		return;
+	int pct = (int)(done * 100 / total);
+	printf("\rProgress: [%-50.*s] %d%%", pct / 2, "##################################################", pct);
+	if (done == total)
+		printf("\n");
+	fflush(stdout);
+}
+
+static int convert(const char *src, int type, const char *dst)
+{
+	struct blockdev *in, *out = NULL;
+	struct vmdk *v = NULL;
+	uint8_t *buf, *zero;
+	const size_t chunk = 1 << 20;
+	int rc = blockdev_open(src, BLOCKDEV_RDONLY, &in);
+
+	if (rc)
+		return fail(src, rc);
+	if (type == 7) {
+		int fd = open(dst, O_WRONLY | O_CREAT | O_EXCL, 0644);
+		if (fd < 0 || ftruncate(fd, (off_t)in->size) < 0)
+			return fail(dst, -errno);
+		close(fd);
+		rc = blockdev_open_raw(dst, 0, &out);
+	} else {
+		rc = vmdk_create(dst, (enum vmdk_type)type, in->size, VMDK_ADAPTER_IDE, 4);
+		if (!rc)
+			rc = vmdk_open(dst, 0, &v);
+	}
+	if (rc) {
+		blockdev_close(in);
+		return fail(dst, rc);
+	}
+	buf = malloc(chunk);
+	zero = calloc(1, chunk);
+	for (uint64_t off = 0; !rc && buf && zero && off < in->size; off += chunk) {
+		uint64_t n = in->size - off < chunk ? in->size - off : chunk;
+		rc = blockdev_pread(in, buf, n, off);
+		if (!rc && memcmp(buf, zero, n) != 0)
+			rc = v ? vmdk_pwrite(v, buf, n, off) : blockdev_pwrite(out, buf, n, off);
+		progress(off + n, in->size);
+	}
+	if (!buf || !zero)
+		rc = -ENOMEM;
+	if (!rc)
+		rc = v ? vmdk_flush(v) : blockdev_flush(out);
+	free(buf);
+	free(zero);
+	vmdk_close(v);
+	blockdev_close(out);
+	blockdev_close(in);
+	return rc ? fail("convert", rc) : 0;
+}
+
+static int info(const char *path)
+{
+	struct vmdk *d;
+	struct vmdk_info i;
+	int rc = vmdk_open(path, VMDK_RDONLY, &d);
+
+	if (rc)
+		return fail(path, rc);
+	vmdk_get_info(d, &i);
+	printf("type: %s\ncapacity: %llu bytes (%llu sectors)\nallocated: %llu bytes\n"
+	       "geometry: %u/%u/%u\nCID: %08x\nparentCID: %08x\n",
+	       i.create_type, (unsigned long long)i.capacity, (unsigned long long)(i.capacity / 512),
+	       (unsigned long long)i.allocated, i.cylinders, i.heads, i.sectors, i.cid, i.parent_cid);
+	if (i.parent_hint[0])
+		printf("parent: %s\n", i.parent_hint);
+	vmdk_close(d);
+	return 0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: vdiskmanager -c -s SIZE -a ide|buslogic|lsilogic -t 0|2 DISK\n"
+		"       vdiskmanager -r SRC -t 0|2|7(raw) DST\n"
+		"       vdiskmanager -R DISK\n       vdiskmanager info DISK\n");
+}
+
+int main(int argc, char **argv)
+{
+	int opt, create = 0, check = 0, type = 0;
+	const char *size = NULL, *adapter = "ide", *src = NULL;
+	uint64_t bytes;
+
+	if (argc == 3 && strcmp(argv[1], "info") == 0)
+		return info(argv[2]);
+	while ((opt = getopt(argc, argv, "cs:a:t:r:R")) != -1) {
+		switch (opt) {
+		case 'c': create = 1; break;
+		case 's': size = optarg; break;
+		case 'a': adapter = optarg; break;
+		case 't': type = atoi(optarg); break;
+		case 'r': src = optarg; break;
+		case 'R': check = 1; break;
+		default: usage(); return 1;
+		}
+	}
+	if (optind != argc - 1) {
+		usage();
+		return 1;
+	}
+	const char *disk = argv[optind];
+	if (type != 0 && type != 2 && !(src && type == 7)) {
+		fprintf(stderr, "Error: disk type %d is not supported yet\n", type);
+		return 1;
+	}
+	if (create) {
+		enum vmdk_adapter a = !strcmp(adapter, "ide") ? VMDK_ADAPTER_IDE :
+				      !strcmp(adapter, "buslogic") ? VMDK_ADAPTER_BUSLOGIC :
+				      !strcmp(adapter, "lsilogic") ? VMDK_ADAPTER_LSILOGIC : -1;
+		if ((int)a < 0 || !size || parse_size(size, &bytes)) {
+			fprintf(stderr, "Error: -c needs -s SIZE and -a ide|buslogic|lsilogic\n");
+			return 1;
+		}
+		int rc = vmdk_create(disk, (enum vmdk_type)type, bytes, a, 4);
+		if (rc)
+			return fail(disk, rc);
+		printf("Virtual disk creation successful.\n");
+		return 0;
+	}
+	if (src)
+		return convert(src, type, disk);
+	if (check) {
+		int rc = vmdk_check(disk, 1, stdout);
+		if (rc < 0)
+			return fail(disk, rc);
+		if (rc > 0) {
+			fprintf(stderr, "Error: %d problem(s) could not be repaired\n", rc);
+			return 1;
+		}
+		printf("The virtual disk is consistent.\n");
+		return 0;
+	}
+	usage();
+	return 1;
+}

@@ -1,0 +1,83 @@
+/* libvmdk internals shared by the library's source files. */
+#ifndef HOSTVM_DISK_VMDK_INT_H
+#define HOSTVM_DISK_VMDK_INT_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "disk/blockdev.h"
+#include "disk/vmdk.h"
+
+#define VMDK_MAGIC 0x564d444bu          /* "KDMV" little-endian */
+#define VMDK_SECTOR 512u
+#define VMDK_MAX_EXTENTS 64
+#define VMDK_MAX_CHAIN 16
+#define VMDK_MAX_CAPACITY (1ull << 41)   /* sectors: 1 PiB */
+#define VMDK_GD_AT_END 0xffffffffffffffffull
+
+#define VMDK_FLAG_NL_VALID (1u << 0)
+#define VMDK_FLAG_RGD (1u << 1)
+#define VMDK_FLAG_COMPRESSED (1u << 16)
+#define VMDK_FLAG_MARKERS (1u << 17)
+
+struct vmdk_sparse_header {
+	uint32_t magic;
+	uint32_t version;
+	uint32_t flags;
+	uint64_t capacity;
+	uint64_t grain_size;
+	uint64_t desc_offset;
+	uint64_t desc_size;
+	uint32_t num_gtes_per_gt;
+	uint64_t rgd_offset;
+	uint64_t gd_offset;
+	uint64_t overhead;
+	uint8_t unclean_shutdown;
+	char nl_chars[4];
+	uint16_t compress_algorithm;
+	uint8_t pad[433];
+} __attribute__((packed));
+
+enum vmdk_extent_kind { VMDK_EXT_SPARSE, VMDK_EXT_FLAT, VMDK_EXT_ZERO };
+
+struct vmdk_extent {
+	enum vmdk_extent_kind kind;
+	int fd;
+	uint64_t start;         /* first virtual sector */
+	uint64_t sectors;
+	uint64_t flat_offset;   /* sectors into the flat file */
+	/* Sparse extents. */
+	struct vmdk_sparse_header h;
+	uint64_t file_sectors;
+	uint32_t num_gts;
+	uint32_t *gd, *rgd;
+	uint32_t **gts;         /* loaded lazily, one per GD entry */
+	bool compressed;
+};
+
+struct vmdk {
+	struct blockdev bd;
+	char *path;             /* descriptor file (or the monolithic file) */
+	char *dir;
+	bool rdonly, embedded_desc, cid_bumped;
+	char *desc;             /* descriptor text */
+	uint32_t cid, parent_cid;
+	char create_type[64];
+	char parent_hint[512];
+	char adapter[16];
+	uint32_t cyl, heads, secs;
+	int nextents;
+	struct vmdk_extent ext[VMDK_MAX_EXTENTS];
+	struct vmdk *parent;
+	char *lock_file, *lock_dir;
+	uint8_t *grain_buf;
+};
+
+void vmdk_set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int vmdk_lock_acquire(struct vmdk *d);
+void vmdk_lock_release(struct vmdk *d);
+int vmdk_full_pread(int fd, void *buf, size_t len, uint64_t off);
+int vmdk_full_pwrite(int fd, const void *buf, size_t len, uint64_t off);
+
+#endif

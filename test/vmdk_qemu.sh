@@ -1,0 +1,27 @@
+#!/bin/sh
+# Interoperability with qemu-img: our images pass its check and convert
+# byte-identical; its images read byte-identical through vdiskmanager.
+command -v qemu-img >/dev/null 2>&1 || exit 77
+set -e
+VDM="$top_builddir/src/disk/vdiskmanager"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+head -c 8388608 /dev/urandom > "$T/src.raw"
+dd if=/dev/zero of="$T/src.raw" bs=65536 seek=20 count=30 conv=notrunc 2>/dev/null
+for t in 0 2; do
+	"$VDM" -r "$T/src.raw" -t $t "$T/ours$t.vmdk" >/dev/null
+	qemu-img check "$T/ours$t.vmdk" >/dev/null 2>&1 || [ $t = 2 ]
+	qemu-img convert -f vmdk -O raw "$T/ours$t.vmdk" "$T/back$t.raw"
+	cmp "$T/src.raw" "$T/back$t.raw"
+	"$VDM" info "$T/ours$t.vmdk" >/dev/null
+done
+for sub in monolithicSparse twoGbMaxExtentSparse streamOptimized monolithicFlat; do
+	qemu-img convert -f raw -O vmdk -o subformat=$sub "$T/src.raw" "$T/q-$sub.vmdk"
+	"$VDM" -r "$T/q-$sub.vmdk" -t 7 "$T/q-$sub.raw" >/dev/null
+	cmp "$T/src.raw" "$T/q-$sub.raw"
+done
+# Backing file chain made by qemu-img.
+qemu-img create -f vmdk -b "$T/q-monolithicSparse.vmdk" -F vmdk "$T/child.vmdk" >/dev/null
+"$VDM" -r "$T/child.vmdk" -t 7 "$T/child.raw" >/dev/null
+cmp "$T/src.raw" "$T/child.raw"
+echo ok
