@@ -269,6 +269,74 @@ int vmcfg_from_vmx(struct vmx *v, struct vmcfg *cfg)
 	return vmx_get_bool(v, "isolation.tools.log.disable", false, &cfg->guest_log_disabled);
 }
 
+/* uuid.bios in VMware's spelling: "56 4d xx xx xx xx xx xx-xx xx xx xx xx xx xx xx". */
+static int parse_uuid(const char *s, uint8_t u[16])
+{
+	unsigned n = 0;
+
+	for (const char *p = s; *p && n < 16;) {
+		int hi, lo;
+		if (*p == ' ' || *p == '-') {
+			p++;
+			continue;
+		}
+		hi = isxdigit((unsigned char)p[0]) ? (isdigit((unsigned char)p[0]) ? p[0] - '0' : (tolower(p[0]) - 'a' + 10)) : -1;
+		lo = hi >= 0 && isxdigit((unsigned char)p[1]) ? (isdigit((unsigned char)p[1]) ? p[1] - '0' : (tolower(p[1]) - 'a' + 10)) : -1;
+		if (lo < 0)
+			return -EINVAL;
+		u[n++] = (uint8_t)(hi * 16 + lo);
+		p += 2;
+	}
+	return n == 16 ? 0 : -EINVAL;
+}
+
+int vmcfg_generate(struct vmx *v, struct vmcfg *cfg, bool *changed)
+{
+	uint8_t u[16];
+	char buf[64], key[64];
+	const char *s = vmx_get(v, "uuid.bios");
+	int err;
+
+	*changed = false;
+	if (s) {
+		if (parse_uuid(s, u)) {
+			vmx_fail(v, "uuid.bios", "uuid.bios = \"%s\" is not a UUID (16 hex bytes)", s);
+			return -EINVAL;
+		}
+	} else {
+		FILE *fp = fopen("/dev/urandom", "rb");
+		if (!fp || fread(u, 1, sizeof(u), fp) != sizeof(u)) {
+			if (fp)
+				fclose(fp);
+			return -EIO;
+		}
+		fclose(fp);
+		u[0] = 0x56; /* VMware's UUIDs start 56 4d */
+		u[1] = 0x4d;
+		snprintf(buf, sizeof(buf), "%02x %02x %02x %02x %02x %02x %02x %02x-%02x %02x %02x %02x %02x %02x %02x %02x",
+			 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+		if ((err = vmx_set(v, "uuid.bios", buf)))
+			return err;
+		*changed = true;
+	}
+	for (unsigned n = 0; n < VMCFG_ETHERNETS; n++) {
+		uint8_t *m = cfg->eth[n].mac;
+		if (!cfg->eth[n].present || cfg->eth[n].has_mac)
+			continue;
+		/* Like VMware: 00:0c:29, then the UUID's last three bytes, with
+		 * the adapter number folded into the final one. */
+		m[0] = 0x00, m[1] = 0x0c, m[2] = 0x29;
+		m[3] = u[13], m[4] = u[14], m[5] = (uint8_t)(u[15] + n);
+		cfg->eth[n].has_mac = true;
+		snprintf(key, sizeof(key), "ethernet%u.generatedAddress", n);
+		snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+		if ((err = vmx_set(v, key, buf)))
+			return err;
+		*changed = true;
+	}
+	return 0;
+}
+
 void vmcfg_fini(struct vmcfg *cfg)
 {
 	if (!cfg)

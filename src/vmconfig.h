@@ -49,6 +49,12 @@ struct vmcfg {
  * vmx_error(v) naming file, line and key. */
 int vmcfg_from_vmx(struct vmx *v, struct vmcfg *cfg);
 void vmcfg_fini(struct vmcfg *cfg);
+/* Fills in what VMware generates at power-on when the .vmx lacks it:
+ * uuid.bios and, for adapters with addressType "generated", a 00:0c:29 MAC
+ * in ethernetN.generatedAddress (derived from the UUID, so stable).  Sets
+ * *changed when v needs writing back with vmx_save(). */
+int vmcfg_generate(struct vmx *v, struct vmcfg *cfg, bool *changed);
+
 /* Prints what the VM would contain. */
 void vmcfg_describe(const struct vmcfg *cfg, FILE *out);
 

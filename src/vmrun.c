@@ -61,7 +61,6 @@ static int load(const char *path, struct vmx **v, struct vmcfg *cfg)
 		*v = NULL;
 		return VMRUN_ERR_CONFIG;
 	}
-	vmx_report_unknown(*v, vmcfg_known_keys);
 	return VMRUN_OK;
 }
 
@@ -73,6 +72,8 @@ static int cmd_validate(const char *path)
 
 	if (st)
 		return st;
+	log_set_level(LOG_INFO); /* validate lists unknown keys */
+	vmx_report_unknown(v, vmcfg_known_keys);
 	vmcfg_describe(&cfg, stdout);
 	vmcfg_fini(&cfg);
 	vmx_free(v);
@@ -87,11 +88,38 @@ static int cmd_start(const char *path, const char *mode)
 
 	if (mode && strcasecmp(mode, "gui") && strcasecmp(mode, "nogui"))
 		return fail(VMRUN_ERR_USAGE, "unknown mode \"%s\" (gui or nogui)", mode);
+	struct log_config lc = { 0 };
+	bool changed;
+
 	st = load(path, &v, &cfg);
 	if (st)
 		return st;
+	/* Power-on, as far as this build goes: generated values are written
+	 * back to the .vmx and the VM's log is started. */
+	if (vmcfg_generate(v, &cfg, &changed) || (changed && vmx_save(v))) {
+		st = fail(VMRUN_ERR_CONFIG, "%s", vmx_error(v));
+		goto out;
+	}
+	lc.path = cfg.log_file;
+	lc.rotate_size = cfg.log_rotate_size;
+	lc.keep_old = cfg.log_keep_old;
+	lc.guest_disabled = cfg.guest_log_disabled;
+	if (log_open(&lc)) {
+		st = fail(VMRUN_ERR_CONFIG, "cannot open the log %s", cfg.log_file);
+		goto out;
+	}
+	log_set_level(LOG_INFO);
+	log_info("vmx", "%s %s: powering on %s (\"%s\", %llu MB)", PACKAGE_NAME, PACKAGE_VERSION,
+		 path, cfg.display_name, (unsigned long long)(cfg.mem_bytes >> 20));
+	vmx_report_unknown(v, vmcfg_known_keys);
+	log_err("vmx", "this build has no virtual CPU; power-on stops here");
+	log_close();
+	st = VMRUN_ERR_UNSUPPORTED;
+out:
 	vmcfg_fini(&cfg);
 	vmx_free(v);
+	if (st != VMRUN_ERR_UNSUPPORTED)
+		return st;
 	/* The machine (CPU and platform) is not assembled in this version:
 	 * say so plainly rather than pretend. */
 	return fail(VMRUN_ERR_UNSUPPORTED, "cannot power on %s: this build of vmrun has no virtual CPU yet "

@@ -48,6 +48,25 @@ check "description shows memory" grep -q '^Memory: *128 MB' "$tmp/out"
 check "description shows the CD-ROM" grep -q "^ide1:0: *CD-ROM $tmp/cd.iso" "$tmp/out"
 check "description shows serial0" grep -q "^serial0: *file $tmp/com1.txt" "$tmp/out"
 
+check "unknown keys are reported" grep -q 'good.vmx:8: unknown key "some.unknown.key"' "$tmp/out"
+
+# Power-on writes what VMware generates back into the .vmx and starts the log.
+cat >>"$tmp/good.vmx" <<EOT
+# keep me
+ethernet0.present = "TRUE"
+EOT
+"$vmrun" "$tmp/good.vmx" nogui 2>"$tmp/err"
+check "power-on without a CPU says so (status 3)" test $? -eq 3
+check "uuid.bios written back" grep -q '^uuid.bios = "56 4d [0-9a-f ]*-[0-9a-f ]*"$' "$tmp/good.vmx"
+check "generated MAC written back" grep -q '^ethernet0.generatedAddress = "00:0c:29:' "$tmp/good.vmx"
+check "comments and unknown keys survive" grep -q '^# keep me$' "$tmp/good.vmx"
+check "unknown key survives" grep -q '^some.unknown.key = "kept"$' "$tmp/good.vmx"
+check "vmware.log started next to the .vmx" grep -q 'powering on' "$tmp/vmware.log"
+uuid=$(grep '^uuid.bios' "$tmp/good.vmx")
+"$vmrun" "$tmp/good.vmx" nogui 2>/dev/null
+check "uuid stays the same on the next power-on" test "$uuid" = "$(grep '^uuid.bios' "$tmp/good.vmx")"
+check "the previous log is kept as vmware-0.log" test -s "$tmp/vmware-0.log"
+
 "$vmrun" frobnicate 2>"$tmp/err"
 check "unknown command is an error" grep -q '^Error: unknown command "frobnicate"' "$tmp/err"
 "$vmrun" -T esx list 2>"$tmp/err"
