@@ -24,4 +24,14 @@ done
 qemu-img create -f vmdk -b "$T/q-monolithicSparse.vmdk" -F vmdk "$T/child.vmdk" >/dev/null
 "$VDM" -r "$T/child.vmdk" -t 7 "$T/child.raw" >/dev/null
 cmp "$T/src.raw" "$T/child.raw"
+# Our writes to qemu-made images pass qemu-img check and read back.
+cp "$T/q-monolithicSparse.vmdk" "$T/w.vmdk"
+"$top_builddir/test/vmdk_crashwriter" "$T/w.vmdk" "$T/cnt"
+"$top_builddir/test/vmdk_crashwriter" verify "$T/w.vmdk" 2048
+qemu-img check "$T/w.vmdk" >/dev/null
+"$top_builddir/test/vmdk_crashwriter" "$T/child.vmdk" "$T/cnt"
+qemu-img check "$T/child.vmdk" >/dev/null
+qemu-img convert -f vmdk -O raw "$T/child.vmdk" "$T/child2.raw"
+"$VDM" -r "$T/child.vmdk" -t 7 "$T/child3.raw" >/dev/null
+cmp "$T/child2.raw" "$T/child3.raw"
 echo ok

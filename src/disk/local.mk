@@ -17,8 +17,11 @@ src_disk_vdiskmanager_LDADD = src/disk/libvmdk.la
 
 if HAVE_CHECK
 check_PROGRAMS += test/check_vmdk
-TESTS += test/check_vmdk test/vmdk_qemu.sh
-EXTRA_DIST += test/vmdk_qemu.sh
+check_PROGRAMS += test/vmdk_crashwriter
+TESTS += test/check_vmdk test/vmdk_qemu.sh test/vmdk_crash.sh
+EXTRA_DIST += test/vmdk_qemu.sh test/vmdk_crash.sh
+test_vmdk_crashwriter_SOURCES = test/vmdk_crashwriter.c
+test_vmdk_crashwriter_LDADD = src/disk/libvmdk.la
 test_check_vmdk_SOURCES = test/check_vmdk.c
 test_check_vmdk_CFLAGS = $(TEST_CFLAGS)
 test_check_vmdk_LDADD = src/disk/libvmdk.la $(TEST_LIBS)
