@@ -30,7 +30,7 @@ static unsigned to_int(struct x87 *f, struct x87_reg a, uint64_t limit, uint64_t
 {
 	struct x87_reg out[3];
 	uint16_t hsw = x87_host_op(f->cw, HOP_RNDINT, &a, NULL, NULL, out);
-	unsigned flags = hsw & SW_EXC;
+	unsigned flags = hsw & (SW_IE | SW_PE | SW_C1);   /* FIST raises no #D */
 	unsigned e = out[0].sexp & 0x7FFF;
 	int sh;
 
@@ -140,13 +140,9 @@ static int fist(struct x87 *f, const struct x87_mem *mem, unsigned len, bool pop
 	} else {
 		v = neg ? (uint64_t)0 - mag : mag;
 	}
-	if (flags & ~f->cw & SW_DE) {
-		x87_raise(f, flags);
-		return X87_OK;
-	}
 	mem->write(mem->opaque, 0, &v, len);
 	x87_raise(f, flags);
-	set_c1(f, false);
+	set_c1(f, (flags & SW_C1) != 0);
 	if (pop)
 		x87_pop(f);
 	return X87_OK;
@@ -205,7 +201,7 @@ static int fbstp(struct x87 *f, const struct x87_mem *mem)
 	}
 	mem->write(mem->opaque, 0, b, 10);
 	x87_raise(f, flags);
-	set_c1(f, false);
+	set_c1(f, (flags & SW_C1) != 0);
 	x87_pop(f);
 	return X87_OK;
 }
