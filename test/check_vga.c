@@ -297,6 +297,16 @@ START_TEST(vbe_lfb)
 	ck_assert_int_eq(vga_render(vga, fb, FB_W, FB_H, &w, &h), 0);
 	ck_assert_uint_eq(fb[50], 0x123456);
 	pmap_del_mmio(pm, vga, 0xE0000000);
+	/* 8 bpp with an 8-bit DAC: palette entries are used unscaled. */
+	vbe(4, 0); vbe(3, 8); vbe(1, 320); vbe(2, 200); vbe(4, 0x21);
+	iobus_out(bus, 0x3C8, 1, 0x80);
+	iobus_out(bus, 0x3C9, 1, 0xC8); iobus_out(bus, 0x3C9, 1, 0x81); iobus_out(bus, 0x3C9, 1, 0x07);
+	vbe(5, 0);
+	pmap_write(pm, 0xA0000 + 5, 1, 0x80);
+	ck_assert_int_eq(vga_render(vga, fb, FB_W, FB_H, &w, &h), 0);
+	ck_assert_uint_eq(w, 320);
+	ck_assert_uint_eq(fb[5], 0xC88107);
+	ck_assert_uint_eq(fb[4], 0x000000);
 }
 END_TEST
 

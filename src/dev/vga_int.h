@@ -11,6 +11,7 @@ enum {
 };
 #define VBE_EN_ENABLED 0x01
 #define VBE_EN_GETCAPS 0x02
+#define VBE_EN_DAC8    0x20
 #define VBE_EN_LFB     0x40
 #define VBE_EN_NOCLEAR 0x80
 #define VBE_MAX_XRES 2560

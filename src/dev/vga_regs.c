@@ -85,7 +85,7 @@ static void vga_outb(struct vga *v, uint16_t port, uint8_t val)
 	case 0x3C7: v->dac_ridx = val; v->dac_step = 0; v->dac_state = 0x00; break;
 	case 0x3C8: v->dac_widx = val; v->dac_step = 0; v->dac_state = 0x03; break;
 	case 0x3C9:
-		v->dac[v->dac_widx][v->dac_step] = val & 0x3F;
+		v->dac[v->dac_widx][v->dac_step] = (v->vbe[VBE_ENABLE] & VBE_EN_DAC8) ? val : (val & 0x3F);
 		if (++v->dac_step == 3) {
 			v->dac_step = 0;
 			v->dac_widx++;
@@ -144,7 +144,7 @@ static void vbe_write(struct vga *v, uint16_t val)
 			v->vbe[VBE_ID] = val;
 		break;
 	case VBE_XRES:
-		if (!vga_vbe_on(v) && val && val <= VBE_MAX_XRES && !(val & 7))
+		if (!vga_vbe_on(v) && val && val <= VBE_MAX_XRES)
 			v->vbe[i] = val;
 		break;
 	case VBE_YRES:
@@ -174,7 +174,7 @@ static void vbe_write(struct vga *v, uint16_t val)
 			/* Graphics mode, 64 KiB window at 0xA0000. */
 			v->gr[6] = (v->gr[6] & ~0x0C) | 0x05;
 		}
-		v->vbe[i] = val & (VBE_EN_ENABLED | VBE_EN_GETCAPS | VBE_EN_LFB | VBE_EN_NOCLEAR);
+		v->vbe[i] = val & (VBE_EN_ENABLED | VBE_EN_GETCAPS | VBE_EN_DAC8 | VBE_EN_LFB | VBE_EN_NOCLEAR);
 		break;
 	case VBE_VIRT_W:
 		bpp = vga_vbe_bytespp(v);

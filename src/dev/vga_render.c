@@ -47,8 +47,14 @@ static uint8_t vram_at(const struct vga *v, uint64_t i)
 static uint32_t dac_rgb(const struct vga *v, uint8_t idx)
 {
 	const uint8_t *c = v->dac[idx & v->dac_mask];
-	uint32_t r = (uint32_t)(c[0] << 2 | c[0] >> 4), g = (uint32_t)(c[1] << 2 | c[1] >> 4);
-	uint32_t b = (uint32_t)(c[2] << 2 | c[2] >> 4);
+	uint32_t r, g, b;
+
+	/* In 8-bit DAC mode (VBE 4F08h) entries are full 8-bit values. */
+	if (v->vbe[VBE_ENABLE] & VBE_EN_DAC8)
+		return (uint32_t)c[0] << 16 | (uint32_t)c[1] << 8 | c[2];
+	r = (uint32_t)(c[0] << 2 | c[0] >> 4);
+	g = (uint32_t)(c[1] << 2 | c[1] >> 4);
+	b = (uint32_t)(c[2] << 2 | c[2] >> 4);
 
 	return r << 16 | g << 8 | b;
 }
