@@ -308,6 +308,89 @@ START_TEST(test_load_roundtrip)
 }
 END_TEST
 
+
+/* ---- memory-operand arithmetic and loads ------------------------------- */
+struct nmem {
+	struct x87_reg a, r0;
+	uint64_t m;
+	uint16_t cw, sw;
+	uint8_t save[108];
+};
+
+#define NATIVE_MEM(NAME, INSN)                                              \
+	static void NAME(struct nmem *n)                                    \
+	{                                                                   \
+		__asm__ volatile("fnsave %[save]\n\tfldcw %[cw]\n\tfldt %[a]\n\t" \
+				 INSN " %[m]\n\tfnstsw %[sw]\n\tfstpt %[r0]\n\t" \
+				 "frstor %[save]"                           \
+				 : [save] "+m"(n->save), [sw] "=m"(n->sw),  \
+				   [r0] "=m"(n->r0)                         \
+				 : [cw] "m"(n->cw), [a] "m"(n->a), [m] "m"(n->m) \
+				 : "memory");                               \
+	}
+
+NATIVE_MEM(nm_fadds, "fadds")
+NATIVE_MEM(nm_fsubrl, "fsubrl")
+NATIVE_MEM(nm_fmull, "fmull")
+NATIVE_MEM(nm_fdivs, "fdivs")
+NATIVE_MEM(nm_fcoms, "fcoms")
+NATIVE_MEM(nm_fiaddl, "fiaddl")
+NATIVE_MEM(nm_fisubs, "fisubs")
+NATIVE_MEM(nm_ficoml, "ficoml")
+NATIVE_MEM(nm_fidivrs, "fidivrs")
+NATIVE_MEM(nm_flds, "fstp %%st(0)\n\tflds")
+NATIVE_MEM(nm_fldl, "fstp %%st(0)\n\tfldl")
+
+struct mem_case {
+	uint8_t op, modrm, op2, modrm2;
+	unsigned len;
+	void (*native)(struct nmem *);
+};
+
+static const struct mem_case mcases[] = {
+	{ 0xD8, 0x00, 0, 0, 4, nm_fadds }, { 0xDC, 0x28, 0, 0, 8, nm_fsubrl },
+	{ 0xDC, 0x08, 0, 0, 8, nm_fmull }, { 0xD8, 0x30, 0, 0, 4, nm_fdivs },
+	{ 0xD8, 0x10, 0, 0, 4, nm_fcoms }, { 0xDA, 0x00, 0, 0, 4, nm_fiaddl },
+	{ 0xDE, 0x20, 0, 0, 2, nm_fisubs }, { 0xDA, 0x10, 0, 0, 4, nm_ficoml },
+	{ 0xDE, 0x38, 0, 0, 2, nm_fidivrs },
+	{ 0xDD, 0xD8, 0xD9, 0x00, 4, nm_flds }, { 0xDD, 0xD8, 0xDD, 0x00, 8, nm_fldl },
+};
+
+START_TEST(test_diff_mem_ops)
+{
+	const struct mem_case *c = &mcases[_i];
+	int k;
+
+	for (k = 0; k < 1000; k++) {
+		struct x87 f;
+		struct nmem n;
+		uint16_t cwv = rnd_cw();
+
+		memset(&n, 0, sizeof(n));
+		n.a = rnd_operand();
+		n.m = rnd();
+		if (k % 3 == 0 && c->len == 4)   /* exponent extremes: denormal, inf, NaN */
+			n.m = (n.m & 0x807FFFFFu) | ((k & 4) ? 0x7F800000u : 0);
+		if (k % 3 == 0 && c->len == 8)
+			n.m = (n.m & 0x800FFFFFFFFFFFFFull) | ((k & 4) ? 0x7FF0000000000000ull : 0);
+		n.cw = cwv;
+		c->native(&n);
+		x87_reset(&f);
+		f.cw = cwv;
+		push80(&f, n.a);
+		memset(tm.buf, 0, sizeof(tm.buf));
+		memcpy(tm.buf, &n.m, c->len);
+		ck_assert_int_eq(ex(&f, c->op, c->modrm), X87_OK);
+		if (c->op2)
+			ck_assert_int_eq(ex(&f, c->op2, c->modrm2), X87_OK);
+		ck_assert_msg(x87_status(&f) == n.sw, "mem op %02x %02x cw %04x a %04x:%016llx m %016llx sw %04x want %04x",
+			      c->op2 ? c->op2 : c->op, c->op2 ? c->modrm2 : c->modrm, cwv, n.a.sexp,
+			      (unsigned long long)n.a.mant, (unsigned long long)n.m, x87_status(&f), n.sw);
+		ck_assert_msg(reg_eq(st(&f, 0), n.r0), "mem op %02x %02x: a %04x:%016llx m %016llx result %04x:%016llx want %04x:%016llx", c->op, c->modrm, n.a.sexp, (unsigned long long)n.a.mant, (unsigned long long)n.m, st(&f, 0).sexp, (unsigned long long)st(&f, 0).mant, n.r0.sexp, (unsigned long long)n.r0.mant);
+	}
+}
+END_TEST
+
 /* ---- environment images ----------------------------------------------- */
 START_TEST(test_fnsave_image)
 {
@@ -505,6 +588,7 @@ static Suite *x87_suite(void)
 	tcase_add_loop_test(tc, test_diff_stack_ops, 0, N_CASES);
 	tcase_add_loop_test(tc, test_diff_stores, 0, sizeof(fmts) / sizeof(fmts[0]));
 	tcase_add_loop_test(tc, test_load_roundtrip, 0, sizeof(fmts) / sizeof(fmts[0]));
+	tcase_add_loop_test(tc, test_diff_mem_ops, 0, sizeof(mcases) / sizeof(mcases[0]));
 	tcase_add_test(tc, test_fnsave_image);
 	tcase_add_test(tc, test_env_layouts);
 	tcase_add_test(tc, test_pending_mf);

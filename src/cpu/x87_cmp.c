@@ -35,7 +35,7 @@ static int compare_reg(struct x87 *f, int i, bool unordered_ok, bool to_eflags, 
 	if (x87_empty(f, 0) || x87_empty(f, i))
 		ok = x87_compare_underflow(f, to_eflags);
 	else
-		ok = x87_compare(f, x87_get(f, 0), x87_get(f, i), unordered_ok, to_eflags);
+		ok = x87_compare(f, x87_get(f, 0), x87_get(f, i), unordered_ok, to_eflags, 0);
 	while (ok && pops-- > 0)
 		x87_pop(f);
 	return X87_OK;

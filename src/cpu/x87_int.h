@@ -69,7 +69,8 @@ struct x87_host {
 int x87_ldst_mem(struct x87 *f, const struct x87_insn *in, const struct x87_mem *mem, int reg);
 int x87_arith_mem(struct x87 *f, const struct x87_insn *in, const struct x87_mem *mem, int reg);
 int x87_arith_reg(struct x87 *f, uint8_t op, int reg, int i);
-bool x87_compare(struct x87 *f, struct x87_reg a, struct x87_reg b, bool unordered_ok, bool to_eflags);
+bool x87_compare(struct x87 *f, struct x87_reg a, struct x87_reg b, bool unordered_ok, bool to_eflags,
+		 unsigned extra);
 bool x87_compare_underflow(struct x87 *f, bool to_eflags);
 int x87_cmp_reg(struct x87 *f, uint8_t op, int reg, int i, uint32_t eflags);
 int x87_misc_d9(struct x87 *f, uint8_t modrm);
