@@ -26,3 +26,26 @@ test_check_vmdk_SOURCES = test/check_vmdk.c
 test_check_vmdk_CFLAGS = $(TEST_CFLAGS)
 test_check_vmdk_LDADD = src/disk/libvmdk.la $(TEST_LIBS)
 endif
+
+# Fuzzing: open + read + check of arbitrary files.
+FUZZ_TARGETS += fuzz-vmdk
+EXTRA_DIST += test/fuzz/fuzz_vmdk.c
+VMDK_LIB_SRCS = src/disk/vmdk.c src/disk/create.c src/disk/check.c src/disk/lock.c src/disk/blockdev.c
+fuzz-vmdk: src/disk/vdiskmanager
+	mkdir -p test/fuzz/vmdk-corpus
+	rm -rf test/fuzz/vmdk-corpus/seed.vmdk*
+	src/disk/vdiskmanager -c -s 1M -a ide -t 0 test/fuzz/vmdk-corpus/seed.vmdk >/dev/null
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
+		-I$(top_srcdir)/src -I$(top_builddir) $(ZLIB_CFLAGS) \
+		$(top_srcdir)/test/fuzz/fuzz_vmdk.c $(addprefix $(top_srcdir)/,$(VMDK_LIB_SRCS)) \
+		$(ZLIB_LIBS) -o test/fuzz/fuzz_vmdk
+	./test/fuzz/fuzz_vmdk -max_total_time=$(FUZZ_SECONDS) -max_len=200000 test/fuzz/vmdk-corpus
+
+# Benchmark: libvmdk vs qemu-io (make bench-vmdk).
+BENCH_TARGETS += bench-vmdk
+EXTRA_DIST += bench/vmdk.sh
+check_PROGRAMS += bench/vmdk_bench
+bench_vmdk_bench_SOURCES = bench/vmdk_bench.c
+bench_vmdk_bench_LDADD = src/disk/libvmdk.la
+bench-vmdk: src/disk/vdiskmanager bench/vmdk_bench
+	top_builddir=$(abs_top_builddir) $(top_srcdir)/bench/vmdk.sh

@@ -1,0 +1,40 @@
+/* libFuzzer target: open arbitrary bytes as a VMDK and read from it. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "disk/vmdk.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static char path[64];
+	struct vmdk *d;
+	FILE *f;
+
+	if (!path[0])
+		snprintf(path, sizeof(path), "/tmp/fuzz_vmdk.%ld.vmdk", (long)getpid());
+	f = fopen(path, "wb");
+	if (!f)
+		return 0;
+	fwrite(data, 1, size, f);
+	fclose(f);
+	if (vmdk_open(path, VMDK_RDONLY, &d) == 0) {
+		static uint8_t buf[65536];
+		uint64_t sz = vmdk_size(d);
+		for (uint64_t off = 0; off < sz && off < (64u << 20); off += 1u << 20) {
+			uint64_t n = sz - off < sizeof(buf) ? sz - off : sizeof(buf);
+			vmdk_pread(d, buf, n, off);
+		}
+		vmdk_close(d);
+	}
+	FILE *null = fopen("/dev/null", "w");
+	if (null) {
+		vmdk_check(path, 0, null);
+		fclose(null);
+	}
+	unlink(path);
+	return 0;
+}
