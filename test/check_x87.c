@@ -391,6 +391,50 @@ START_TEST(test_diff_mem_ops)
 }
 END_TEST
 
+
+/* ---- FCOMI/FUCOMI EFLAGS ----------------------------------------------- */
+static void native_comi(bool unordered, struct x87_reg a, struct x87_reg b, uint8_t fl[3], uint16_t *sw)
+{
+	uint8_t save[108];
+	uint16_t cwv = 0x037F;
+
+	if (unordered)
+		__asm__ volatile("fnsave %[s]\n\tfldcw %[cw]\n\tfldt %[b]\n\tfldt %[a]\n\tfucomi %%st(1), %%st\n\t"
+				 "setz %[z]\n\tsetp %[p]\n\tsetc %[c]\n\tfnstsw %[sw]\n\tfrstor %[s]"
+				 : [s] "+m"(save), [z] "=m"(fl[0]), [p] "=m"(fl[1]), [c] "=m"(fl[2]), [sw] "=m"(*sw)
+				 : [cw] "m"(cwv), [a] "m"(a), [b] "m"(b) : "memory", "cc");
+	else
+		__asm__ volatile("fnsave %[s]\n\tfldcw %[cw]\n\tfldt %[b]\n\tfldt %[a]\n\tfcomi %%st(1), %%st\n\t"
+				 "setz %[z]\n\tsetp %[p]\n\tsetc %[c]\n\tfnstsw %[sw]\n\tfrstor %[s]"
+				 : [s] "+m"(save), [z] "=m"(fl[0]), [p] "=m"(fl[1]), [c] "=m"(fl[2]), [sw] "=m"(*sw)
+				 : [cw] "m"(cwv), [a] "m"(a), [b] "m"(b) : "memory", "cc");
+}
+
+START_TEST(test_diff_fcomi)
+{
+	int k;
+
+	for (k = 0; k < 2000; k++) {
+		struct x87 f;
+		struct x87_reg a = rnd_operand(), b = (k % 5 == 0) ? a : rnd_operand();
+		bool u = k & 1;
+		uint8_t fl[3];
+		uint16_t nsw;
+		uint32_t want;
+
+		native_comi(u, a, b, fl, &nsw);
+		want = (fl[0] ? X87_EFLAGS_ZF : 0) | (fl[1] ? X87_EFLAGS_PF : 0) | (fl[2] ? X87_EFLAGS_CF : 0);
+		x87_reset(&f);
+		push80(&f, b);
+		push80(&f, a);
+		ck_assert_int_eq(ex(&f, 0xDB, u ? 0xE9 : 0xF1), X87_OK);
+		ck_assert(f.eflags_valid);
+		ck_assert_msg(f.eflags_out == want, "fcomi eflags %x want %x", f.eflags_out, want);
+		ck_assert_msg(x87_status(&f) == nsw, "fcomi sw %04x want %04x", x87_status(&f), nsw);
+	}
+}
+END_TEST
+
 /* ---- environment images ----------------------------------------------- */
 START_TEST(test_fnsave_image)
 {
@@ -589,6 +633,7 @@ static Suite *x87_suite(void)
 	tcase_add_loop_test(tc, test_diff_stores, 0, sizeof(fmts) / sizeof(fmts[0]));
 	tcase_add_loop_test(tc, test_load_roundtrip, 0, sizeof(fmts) / sizeof(fmts[0]));
 	tcase_add_loop_test(tc, test_diff_mem_ops, 0, sizeof(mcases) / sizeof(mcases[0]));
+	tcase_add_test(tc, test_diff_fcomi);
 	tcase_add_test(tc, test_fnsave_image);
 	tcase_add_test(tc, test_env_layouts);
 	tcase_add_test(tc, test_pending_mf);
@@ -602,7 +647,12 @@ static Suite *x87_suite(void)
 int main(void)
 {
 	SRunner *sr = srunner_create(x87_suite());
+	const char *seed = getenv("X87_SEED");   /* optional: explore other operands */
 	int failed;
+
+	if (seed && strtoull(seed, NULL, 0))
+		rs = strtoull(seed, NULL, 0);
+	srunner_set_fork_status(sr, CK_NOFORK);
 
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
