@@ -235,6 +235,42 @@ START_TEST(test_blockdev)
 }
 END_TEST
 
+START_TEST(test_redundant_gd)
+{
+	char p[128];
+	struct vmdk *d;
+	uint8_t b[4096], g[4096];
+	uint64_t gd;
+	uint32_t bad = 0x7ffffff0u;
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/r.vmdk", dir);
+	ck_assert_int_eq(vmdk_create(p, VMDK_MONOLITHIC_SPARSE, 8 << 20, VMDK_ADAPTER_IDE, 4), 0);
+	ck_assert_int_eq(vmdk_open(p, 0, &d), 0);
+	memset(b, 0x77, sizeof(b));
+	ck_assert_int_eq(vmdk_pwrite(d, b, sizeof(b), 8192), 0);
+	vmdk_close(d);
+	/* Damage the primary directory's first entry. */
+	fd = open(p, O_RDWR);
+	ck_assert_int_eq(pread(fd, &gd, 8, 56), 8);
+	ck_assert_int_eq(pwrite(fd, &bad, 4, (off_t)(gd * 512)), 4);
+	close(fd);
+	ck_assert_int_eq(vmdk_open(p, VMDK_RDONLY, &d), 0);
+	ck_assert_int_eq(vmdk_pread(d, g, sizeof(g), 8192), 0);
+	ck_assert_mem_eq(g, b, sizeof(b));
+	vmdk_close(d);
+	FILE *null = fopen("/dev/null", "w");
+	ck_assert_int_eq(vmdk_check(p, 0, null), 1);
+	ck_assert_int_eq(vmdk_check(p, 1, null), 0);
+	ck_assert_int_eq(vmdk_check(p, 0, null), 0);
+	fclose(null);
+	ck_assert_int_eq(vmdk_open(p, VMDK_RDONLY, &d), 0);
+	ck_assert_int_eq(vmdk_pread(d, g, sizeof(g), 8192), 0);
+	ck_assert_mem_eq(g, b, sizeof(b));
+	vmdk_close(d);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("vmdk");
@@ -250,6 +286,7 @@ int main(void)
 	tcase_add_test(tc, test_child);
 	tcase_add_test(tc, test_malformed);
 	tcase_add_test(tc, test_blockdev);
+	tcase_add_test(tc, test_redundant_gd);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

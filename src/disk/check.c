@@ -1,10 +1,75 @@
 /* Consistency check and repair of sparse extents. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "disk/vmdk_int.h"
+
+static bool gte_ok(const struct vmdk_extent *e, uint32_t v)
+{
+	return v <= 1 || (v >= e->h.overhead && (uint64_t)v + e->h.grain_size <= e->file_sectors);
+}
+
+/* Copies redundant GT g to a fresh primary GT at the end of the file. */
+static int restore_gt(struct vmdk_extent *e, uint32_t g)
+{
+	size_t n = (size_t)e->h.num_gtes_per_gt * 4, secs = (n + 511) / 512;
+	uint8_t *b = calloc(1, secs * 512);
+	uint32_t sec = (uint32_t)e->file_sectors;
+	int rc;
+
+	if (!b)
+		return -ENOMEM;
+	rc = vmdk_full_pread(e->fd, b, n, (uint64_t)e->rgd[g] * 512);
+	if (!rc)
+		rc = vmdk_full_pwrite(e->fd, b, secs * 512, (uint64_t)sec * 512);
+	free(b);
+	if (rc)
+		return rc;
+	e->file_sectors += secs;
+	e->gd[g] = sec;
+	free(e->gts[g]);
+	e->gts[g] = NULL;
+	return vmdk_full_pwrite(e->fd, &e->gd[g], 4, e->h.gd_offset * 512 + g * 4ull);
+}
+
+/* Compares primary and redundant GT g entry by entry; on repair, both get
+ * the valid (preferably primary) value.  Returns problems left. */
+static int sync_redundant(struct vmdk_extent *e, uint32_t g, int repair, int idx, FILE *rep)
+{
+	size_t n = (size_t)e->h.num_gtes_per_gt * 4;
+	uint32_t *p = malloc(n), *r = malloc(n);
+	int problems = 0, rc = -ENOMEM;
+
+	if (!p || !r)
+		goto out;
+	rc = vmdk_full_pread(e->fd, p, n, (uint64_t)e->gd[g] * 512);
+	if (!rc)
+		rc = vmdk_full_pread(e->fd, r, n, (uint64_t)e->rgd[g] * 512);
+	if (rc)
+		goto out;
+	for (uint32_t i = 0; i < e->h.num_gtes_per_gt; i++) {
+		if (p[i] == r[i])
+			continue;
+		uint32_t v = gte_ok(e, p[i]) && p[i] ? p[i] : gte_ok(e, r[i]) ? r[i] : 0;
+		fprintf(rep, "extent %d: grain %u/%u: primary %u and redundant %u tables differ%s\n", idx, g,
+			i, p[i], r[i], repair ? " (synced)" : "");
+		if (!repair) {
+			problems++;
+			continue;
+		}
+		if (vmdk_full_pwrite(e->fd, &v, 4, (uint64_t)e->gd[g] * 512 + i * 4ull) ||
+		    vmdk_full_pwrite(e->fd, &v, 4, (uint64_t)e->rgd[g] * 512 + i * 4ull))
+			problems++;
+	}
+	rc = problems;
+out:
+	free(p);
+	free(r);
+	return rc;
+}
 
 /* Checks every GT and grain offset of one sparse extent. */
 static int check_extent(struct vmdk_extent *e, int idx, int repair, FILE *rep)
@@ -19,12 +84,24 @@ static int check_extent(struct vmdk_extent *e, int idx, int repair, FILE *rep)
 			fprintf(rep, "extent %d: grain directory entry %u missing (redundant has it)\n", idx, g);
 			problems++;
 		}
+		if ((uint64_t)e->gd[g] + (n + 511) / 512 > e->file_sectors) {
+			bool rok = e->rgd && e->rgd[g] &&
+				   (uint64_t)e->rgd[g] + (n + 511) / 512 <= e->file_sectors;
+			fprintf(rep, "extent %d: grain table %u at sector %u is past end of file%s\n", idx,
+				g, e->gd[g], repair && rok ? " (restored from redundant copy)" : "");
+			problems++;
+			if (repair && rok && restore_gt(e, g) == 0)
+				problems--;
+			else
+				continue;
+		}
 		if (e->gd[g] == 0)
 			continue;
-		if ((uint64_t)e->gd[g] + (n + 511) / 512 > e->file_sectors) {
-			fprintf(rep, "extent %d: grain table %u at sector %u is past end of file\n", idx, g, e->gd[g]);
-			problems++;
-			continue;
+		if (e->rgd && e->rgd[g] && (uint64_t)e->rgd[g] + (n + 511) / 512 <= e->file_sectors) {
+			int rc = sync_redundant(e, g, repair, idx, rep);
+			if (rc < 0)
+				return rc;
+			problems += rc;
 		}
 		gt = malloc(n);
 		if (!gt)

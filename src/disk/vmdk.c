@@ -310,6 +310,10 @@ static int gt_get(struct vmdk_extent *e, uint32_t gdi, uint32_t **out)
 		*out = e->gts[gdi];
 		return 0;
 	}
+	/* A damaged primary directory entry falls back to the redundant one. */
+	if ((sec == 0 || sec + (n + 511) / 512 > e->file_sectors) && e->rgd && e->rgd[gdi] &&
+	    (uint64_t)e->rgd[gdi] + (n + 511) / 512 <= e->file_sectors)
+		sec = e->rgd[gdi];
 	if (sec == 0)
 		return 0;
 	if (sec + (n + 511) / 512 > e->file_sectors) {
