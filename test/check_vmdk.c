@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <uv.h>
+
 #include "disk/blockdev.h"
 #include "disk/vmdk.h"
 
@@ -271,6 +273,50 @@ START_TEST(test_redundant_gd)
 }
 END_TEST
 
+static int aio_count, aio_err;
+
+static void aio_cb(void *opaque, int result)
+{
+	(void)opaque;
+	aio_count++;
+	if (result)
+		aio_err = result;
+}
+
+START_TEST(test_aio)
+{
+	char p[128];
+	struct vmdk *d;
+	static uint8_t w[32][4096], r[32][4096];
+	uv_loop_t loop;
+
+	snprintf(p, sizeof(p), "%s/a.vmdk", dir);
+	ck_assert_int_eq(vmdk_create(p, VMDK_MONOLITHIC_SPARSE, 4 << 20, VMDK_ADAPTER_IDE, 4), 0);
+	ck_assert_int_eq(vmdk_open(p, 0, &d), 0);
+	ck_assert_int_eq(uv_loop_init(&loop), 0);
+	aio_count = aio_err = 0;
+	for (int i = 0; i < 32; i++) {
+		memset(w[i], i + 1, 4096);
+		ck_assert_int_eq(vmdk_aio_pwrite(&loop, (struct blockdev *)d, w[i], 4096,
+						 (uint64_t)i * 69632, aio_cb, NULL), 0);
+	}
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ck_assert_int_eq(aio_count, 32);
+	ck_assert_int_eq(vmdk_aio_flush(&loop, (struct blockdev *)d, aio_cb, NULL), 0);
+	for (int i = 0; i < 32; i++)
+		ck_assert_int_eq(vmdk_aio_pread(&loop, (struct blockdev *)d, r[i], 4096,
+						(uint64_t)i * 69632, aio_cb, NULL), 0);
+	ck_assert_int_eq(vmdk_aio_pread(&loop, (struct blockdev *)d, r[0], 4096, 4 << 20, aio_cb, NULL), 0);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ck_assert_int_eq(aio_count, 66);
+	ck_assert_int_eq(aio_err, -EINVAL);     /* the read past the end */
+	for (int i = 1; i < 32; i++)
+		ck_assert_mem_eq(r[i], w[i], 4096);
+	uv_loop_close(&loop);
+	vmdk_close(d);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("vmdk");
@@ -287,6 +333,7 @@ int main(void)
 	tcase_add_test(tc, test_malformed);
 	tcase_add_test(tc, test_blockdev);
 	tcase_add_test(tc, test_redundant_gd);
+	tcase_add_test(tc, test_aio);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1,13 +1,13 @@
 # libvmdk and vdiskmanager.
 lib_LTLIBRARIES += src/disk/libvmdk.la
-include_HEADERS += src/disk/vmdk.h
+include_HEADERS += src/disk/vmdk.h src/disk/blockdev.h
 pkgconfig_DATA += src/disk/libvmdk.pc
 bin_PROGRAMS += src/disk/vdiskmanager
 dist_man_MANS += man/vdiskmanager.1
 EXTRA_DIST += src/disk/libvmdk.pc.in
 
 src_disk_libvmdk_la_SOURCES = src/disk/vmdk.c src/disk/create.c src/disk/check.c \
-	src/disk/lock.c src/disk/blockdev.c src/disk/blockdev.h src/disk/vmdk.h \
+	src/disk/lock.c src/disk/blockdev.c src/disk/aio.c \
 	src/disk/vmdk_int.h
 src_disk_libvmdk_la_CFLAGS = $(AM_CFLAGS) $(ZLIB_CFLAGS) $(UV_CFLAGS)
 src_disk_libvmdk_la_LIBADD = $(ZLIB_LIBS) $(UV_LIBS)
@@ -24,21 +24,22 @@ test_vmdk_crashwriter_SOURCES = test/vmdk_crashwriter.c
 test_vmdk_crashwriter_LDADD = src/disk/libvmdk.la
 test_check_vmdk_SOURCES = test/check_vmdk.c
 test_check_vmdk_CFLAGS = $(TEST_CFLAGS)
-test_check_vmdk_LDADD = src/disk/libvmdk.la $(TEST_LIBS)
+test_check_vmdk_LDADD = src/disk/libvmdk.la $(TEST_LIBS) $(UV_LIBS)
+test_check_vmdk_CPPFLAGS = $(AM_CPPFLAGS) $(UV_CFLAGS)
 endif
 
 # Fuzzing: open + read + check of arbitrary files.
 FUZZ_TARGETS += fuzz-vmdk
 EXTRA_DIST += test/fuzz/fuzz_vmdk.c
-VMDK_LIB_SRCS = src/disk/vmdk.c src/disk/create.c src/disk/check.c src/disk/lock.c src/disk/blockdev.c
+VMDK_LIB_SRCS = src/disk/vmdk.c src/disk/create.c src/disk/check.c src/disk/lock.c src/disk/blockdev.c src/disk/aio.c
 fuzz-vmdk: src/disk/vdiskmanager
 	mkdir -p test/fuzz/vmdk-corpus
 	rm -rf test/fuzz/vmdk-corpus/seed.vmdk*
 	src/disk/vdiskmanager -c -s 1M -a ide -t 0 test/fuzz/vmdk-corpus/seed.vmdk >/dev/null
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
-		-I$(top_srcdir)/src -I$(top_builddir) $(ZLIB_CFLAGS) \
+		-I$(top_srcdir)/src -I$(top_builddir) $(ZLIB_CFLAGS) $(UV_CFLAGS) \
 		$(top_srcdir)/test/fuzz/fuzz_vmdk.c $(addprefix $(top_srcdir)/,$(VMDK_LIB_SRCS)) \
-		$(ZLIB_LIBS) -o test/fuzz/fuzz_vmdk
+		$(ZLIB_LIBS) $(UV_LIBS) -o test/fuzz/fuzz_vmdk
 	./test/fuzz/fuzz_vmdk -max_total_time=$(FUZZ_SECONDS) -max_len=200000 test/fuzz/vmdk-corpus
 
 # Benchmark: libvmdk vs qemu-io (make bench-vmdk).

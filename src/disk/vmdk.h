@@ -41,6 +41,20 @@ uint64_t vmdk_size(struct vmdk *d);
 /* Checks the disk, printing every problem to report; repairs what it can
  * when repair is set.  Returns the number of problems left, or -errno. */
 int vmdk_check(const char *path, int repair, FILE *report);
+/* The block-device view: a struct vmdk is a struct blockdev (see
+ * blockdev.h); vmdk_open()ed disks can be cast to it. */
+struct blockdev;
+struct uv_loop_s;
+typedef void (*vmdk_aio_cb)(void *opaque, int result);
+/* Asynchronous I/O on libuv's thread pool for any block device (VMDK or
+ * raw); cb(opaque, 0 or -errno) runs on loop.  buf must stay valid until
+ * then.  Requests to one device run one at a time, in no promised order. */
+int vmdk_aio_pread(struct uv_loop_s *loop, struct blockdev *bd, void *buf, uint64_t len,
+		   uint64_t off, vmdk_aio_cb cb, void *opaque);
+int vmdk_aio_pwrite(struct uv_loop_s *loop, struct blockdev *bd, const void *buf, uint64_t len,
+		    uint64_t off, vmdk_aio_cb cb, void *opaque);
+int vmdk_aio_flush(struct uv_loop_s *loop, struct blockdev *bd, vmdk_aio_cb cb, void *opaque);
+
 /* Last error message (thread-local), for tools. */
 const char *vmdk_strerror(void);
 
