@@ -30,6 +30,7 @@ endif
 
 # Fuzzing: open + read + check of arbitrary files.
 FUZZ_TARGETS += fuzz-vmdk
+CLEANFILES += test/fuzz/fuzz_vmdk
 EXTRA_DIST += test/fuzz/fuzz_vmdk.c
 VMDK_LIB_SRCS = src/disk/vmdk.c src/disk/create.c src/disk/check.c src/disk/lock.c src/disk/blockdev.c src/disk/aio.c
 fuzz-vmdk: src/disk/vdiskmanager
