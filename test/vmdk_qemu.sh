@@ -34,4 +34,10 @@ qemu-img check "$T/child.vmdk" >/dev/null
 qemu-img convert -f vmdk -O raw "$T/child.vmdk" "$T/child2.raw"
 "$VDM" -r "$T/child.vmdk" -t 7 "$T/child3.raw" >/dev/null
 cmp "$T/child2.raw" "$T/child3.raw"
+# Rename keeps both kinds readable (qemu-img agrees).
+for t in 0 2; do
+	"$VDM" -n "$T/ours$t.vmdk" "$T/renamed$t.vmdk"
+	qemu-img convert -f vmdk -O raw "$T/renamed$t.vmdk" "$T/ren$t.raw"
+	cmp "$T/src.raw" "$T/ren$t.raw"
+done
 echo ok

@@ -163,3 +163,72 @@ int vmdk_create_child(const char *path, const char *parent_path)
 	vmdk_close(p);
 	return create_sparse(path, sectors, desc);
 }
+
+/* Replaces the quoted extent name "from" with "to" in descriptor text. */
+static char *desc_replace(const char *desc, const char *from, const char *to)
+{
+	char qf[PATH_MAX + 2];
+	const char *hit;
+	char *out;
+
+	snprintf(qf, sizeof(qf), "\"%s\"", from);
+	hit = strstr(desc, qf);
+	if (!hit)
+		return NULL;
+	out = malloc(strlen(desc) + strlen(to) + 3);
+	if (!out)
+		return NULL;
+	sprintf(out, "%.*s\"%s\"%s", (int)(hit - desc), desc, to, hit + strlen(qf));
+	return out;
+}
+
+int vmdk_rename(const char *src, const char *dst)
+{
+	struct vmdk *d;
+	char ext[512], acc[16], kind[16], newext[PATH_MAX];
+	unsigned long long secs;
+	const char *l;
+	int rc = vmdk_open(src, 0, &d);
+
+	if (rc)
+		return rc;
+	rc = -ENOTSUP;
+	if (d->nextents != 1 || d->parent || access(dst, F_OK) == 0) {
+		vmdk_set_error("only a monolithic disk without a parent can be renamed to a new name");
+		goto out;
+	}
+	for (l = d->desc; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (sscanf(l, "%15s %llu %15s \"%511[^\"]\"", acc, &secs, kind, ext) == 4)
+			break;
+	if (!l || !*l)
+		goto out;
+	if (d->embedded_desc) {
+		snprintf(newext, sizeof(newext), "%s", base_name(dst));
+	} else {
+		size_t n = strlen(dst);
+		if (n < 5 || strcmp(dst + n - 5, ".vmdk"))
+			goto out;
+		snprintf(newext, sizeof(newext), "%.*s-flat.vmdk", (int)(n - 5), base_name(dst));
+	}
+	char *nd = desc_replace(d->desc, ext, newext);
+	if (!nd)
+		goto out;
+	free(d->desc);
+	d->desc = nd;
+	rc = vmdk_rewrite_descriptor(d);
+	if (rc)
+		goto out;
+	if (!d->embedded_desc) {
+		char from[PATH_MAX], to[PATH_MAX];
+		snprintf(from, sizeof(from), "%s/%s", d->dir, ext);
+		snprintf(to, sizeof(to), "%s/%s", d->dir, newext);
+		if (rename(from, to) < 0) {
+			rc = -errno;
+			goto out;
+		}
+	}
+	rc = rename(src, dst) < 0 ? -errno : 0;
+out:
+	vmdk_close(d);
+	return rc;
+}

@@ -118,18 +118,19 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: vdiskmanager -c -s SIZE -a ide|buslogic|lsilogic -t 0|2 DISK\n"
 		"       vdiskmanager -r SRC -t 0|2|7(raw) DST\n"
-		"       vdiskmanager -R DISK\n       vdiskmanager info DISK\n");
+		"       vdiskmanager -n SRC DST\n       vdiskmanager -R DISK\n       vdiskmanager info DISK\n");
 }
 
 int main(int argc, char **argv)
 {
 	int opt, create = 0, check = 0, type = 0;
+	const char *rename_from = NULL;
 	const char *size = NULL, *adapter = "ide", *src = NULL;
 	uint64_t bytes;
 
 	if (argc == 3 && strcmp(argv[1], "info") == 0)
 		return info(argv[2]);
-	while ((opt = getopt(argc, argv, "cs:a:t:r:R")) != -1) {
+	while ((opt = getopt(argc, argv, "cs:a:t:r:Rn:")) != -1) {
 		switch (opt) {
 		case 'c': create = 1; break;
 		case 's': size = optarg; break;
@@ -137,6 +138,7 @@ int main(int argc, char **argv)
 		case 't': type = atoi(optarg); break;
 		case 'r': src = optarg; break;
 		case 'R': check = 1; break;
+		case 'n': rename_from = optarg; break;
 		default: usage(); return 1;
 		}
 	}
@@ -148,6 +150,10 @@ int main(int argc, char **argv)
 	if (type != 0 && type != 2 && !(src && type == 7)) {
 		fprintf(stderr, "Error: disk type %d is not supported yet\n", type);
 		return 1;
+	}
+	if (rename_from) {
+		int rc = vmdk_rename(rename_from, disk);
+		return rc ? fail(rename_from, rc) : 0;
 	}
 	if (create) {
 		enum vmdk_adapter a = !strcmp(adapter, "ide") ? VMDK_ADAPTER_IDE :

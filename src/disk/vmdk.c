@@ -469,6 +469,11 @@ int vmdk_pread(struct vmdk *d, void *buf, uint64_t len, uint64_t off)
 
 static int write_descriptor(struct vmdk *d);
 
+int vmdk_rewrite_descriptor(struct vmdk *d)
+{
+	return write_descriptor(d);
+}
+
 static int bump_cid(struct vmdk *d)
 {
 	uint32_t c;

@@ -32,6 +32,8 @@ int vmdk_create(const char *path, enum vmdk_type type, uint64_t capacity,
 		enum vmdk_adapter adapter, int hwversion);
 /* Creates a sparse delta disk whose parent is parent_path. */
 int vmdk_create_child(const char *path, const char *parent_path);
+/* Renames a monolithic disk (and its flat extent), updating the descriptor. */
+int vmdk_rename(const char *src, const char *dst);
 int vmdk_pread(struct vmdk *d, void *buf, uint64_t len, uint64_t off);
 int vmdk_pwrite(struct vmdk *d, const void *buf, uint64_t len, uint64_t off);
 int vmdk_flush(struct vmdk *d);

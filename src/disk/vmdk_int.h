@@ -75,6 +75,8 @@ struct vmdk {
 };
 
 void vmdk_set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Writes d->desc back (embedded or separate descriptor). */
+int vmdk_rewrite_descriptor(struct vmdk *d);
 int vmdk_lock_acquire(struct vmdk *d);
 void vmdk_lock_release(struct vmdk *d);
 int vmdk_full_pread(int fd, void *buf, size_t len, uint64_t off);
