@@ -1,0 +1,206 @@
+/* CPU core: reset state and the real-mode interpreter, run as a small
+ * machine (pmap + iobus + vclock) with a debug port and an exit port. */
+#include "config.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/cpu.h"
+#include "dev/iobus.h"
+#include "mem/pmap.h"
+#include "vclock.h"
+
+struct tm {
+	struct pmap *pm;
+	struct iobus *io;
+	struct vclock *vc;
+	struct cpu *cpu;
+	char out[256];
+	size_t nout;
+	int exit_code;
+	int irq_vec;
+};
+
+static uint32_t tm_in(void *opaque, uint16_t port, unsigned size)
+{
+	(void)opaque;
+	(void)size;
+	return port == 0x60 ? 0x5a : 0xff;
+}
+
+static void tm_out(void *opaque, uint16_t port, unsigned size, uint32_t val)
+{
+	struct tm *m = opaque;
+
+	(void)size;
+	if (port == 0xe9 && m->nout < sizeof(m->out) - 1)
+		m->out[m->nout++] = (char)val;
+	else if (port == 0xf4) {
+		m->exit_code = (int)val;
+		cpu_request_exit(m->cpu);
+	}
+}
+
+static const struct pio_ops tm_ops = { tm_in, tm_out };
+
+static int tm_intack(void *opaque)
+{
+	struct tm *m = opaque;
+
+	cpu_set_irq(m->cpu, 0);
+	return m->irq_vec;
+}
+
+/* Loads code at the reset vector (a 64 KiB ROM at 0xF0000 and at the top of
+ * 4 GiB, code placed at its end so it starts at F000:FFF0 - len + 16). */
+static void tm_init(struct tm *m, const uint8_t *rom, size_t len)
+{
+	static uint8_t img[65536];
+	struct cpu_env env;
+
+	memset(m, 0, sizeof(*m));
+	m->exit_code = -1;
+	ck_assert_int_eq(pmap_create(16u << 20, &m->pm), 0);
+	ck_assert_int_eq(iobus_create(&m->io), 0);
+	ck_assert_int_eq(vclock_create(&m->vc), 0);
+	ck_assert_int_eq(iobus_register(m->io, 0xe9, 1, &tm_ops, m), 0);
+	ck_assert_int_eq(iobus_register(m->io, 0xf4, 1, &tm_ops, m), 0);
+	ck_assert_int_eq(iobus_register(m->io, 0x60, 1, &tm_ops, m), 0);
+	memset(img, 0xf4, sizeof(img));
+	memcpy(img, rom, len);
+	ck_assert_int_eq(pmap_add_rom(m->pm, 0xf0000, img, sizeof(img)), 0);
+	ck_assert_int_eq(pmap_add_rom(m->pm, 0xffff0000u, img, sizeof(img)), 0);
+	memset(&env, 0, sizeof(env));
+	env.pm = m->pm;
+	env.io = m->io;
+	env.clock = m->vc;
+	env.intack = tm_intack;
+	env.intack_opaque = m;
+	ck_assert_int_eq(cpu_create(&env, &m->cpu), 0);
+}
+
+static void tm_fini(struct tm *m)
+{
+	cpu_destroy(m->cpu);
+	vclock_destroy(m->vc);
+	iobus_destroy(m->io);
+	pmap_destroy(m->pm);
+}
+
+START_TEST(test_reset_state)
+{
+	static const uint8_t code[] = { 0xf4 };
+	struct cpu_regs r;
+	struct tm m;
+
+	tm_init(&m, code, sizeof(code));
+	cpu_get_regs(m.cpu, &r);
+	ck_assert_uint_eq(r.seg[CPU_CS].sel, 0xf000);
+	ck_assert_uint_eq(r.seg[CPU_CS].base, 0xffff0000u);
+	ck_assert_uint_eq(r.eip, 0xfff0);
+	ck_assert_uint_eq(r.eflags, 2);
+	ck_assert_uint_eq(r.cr0, 0x60000010u);
+	ck_assert_uint_eq(r.gpr[CPU_EDX] & 0xf00, 0x600);
+	tm_fini(&m);
+	cpu_destroy(NULL);
+}
+END_TEST
+
+/* Reset vector jumps far to F000:0000; the program prints "OK" on port 0xE9
+ * and writes 7 to the exit port. */
+START_TEST(test_real_mode_program)
+{
+	uint8_t code[65536];
+	static const uint8_t prog[] = {
+		0xb0, 'O', 0xe6, 0xe9,        /* mov al,'O'; out 0xe9,al */
+		0xb0, 'K', 0xba, 0xe9, 0x00,  /* mov al,'K'; mov dx,0xe9 */
+		0xee,                         /* out dx,al */
+		0xeb, 0x01, 0xf4,             /* jmp +1 over a hlt */
+		0xe4, 0x60,                   /* in al,0x60 */
+		0xe6, 0xe9,                   /* out 0xe9,al */
+		0xb0, 0x07, 0xe6, 0xf4,       /* mov al,7; out 0xf4,al */
+	};
+	static const uint8_t reset[] = { 0xea, 0x00, 0x00, 0x00, 0xf0 };
+	struct cpu_stats st;
+	struct tm m;
+
+	memset(code, 0xf4, sizeof(code));
+	memcpy(code, prog, sizeof(prog));
+	memcpy(code + 0xfff0, reset, sizeof(reset));
+	tm_init(&m, code, sizeof(code));
+	ck_assert_int_eq(cpu_run(m.cpu), CPU_EXIT_REQUEST);
+	ck_assert_int_eq(m.exit_code, 7);
+	m.out[m.nout] = 0;
+	ck_assert_str_eq(m.out, "OKZ");
+	cpu_get_stats(m.cpu, &st);
+	ck_assert_uint_eq(st.insns, 11);
+	tm_fini(&m);
+}
+END_TEST
+
+/* An undefined opcode vectors through IVT entry 6 with the faulting IP
+ * pushed; an INTR with IF=1 after STI's shadow is delivered via intack. */
+START_TEST(test_ud_and_irq)
+{
+	uint8_t code[65536];
+	struct cpu_regs r;
+	struct cpu_stats st;
+	struct tm m;
+
+	memset(code, 0xf4, sizeof(code));
+	code[0xfff0] = 0x0f;                  /* 0F 0B: UD2, not implemented -> #UD */
+	code[0xfff1] = 0x0b;
+	code[0x1000] = 0xb0; code[0x1001] = 6;  /* #UD handler: mov al,6; out 0xf4,al */
+	code[0x1002] = 0xe6; code[0x1003] = 0xf4;
+	tm_init(&m, code, sizeof(code));
+	pmap_write(m.pm, 6 * 4, 2, 0x1000);
+	pmap_write(m.pm, 6 * 4 + 2, 2, 0xf000);
+	cpu_get_regs(m.cpu, &r);
+	r.gpr[CPU_ESP] = 0x8000;
+	cpu_set_regs(m.cpu, &r);
+	ck_assert_int_eq(cpu_run(m.cpu), CPU_EXIT_REQUEST);
+	ck_assert_int_eq(m.exit_code, 6);
+	ck_assert_uint_eq(pmap_read(m.pm, 0x7ffa, 2), 0xfff0);  /* pushed IP */
+	ck_assert_uint_eq(pmap_read(m.pm, 0x7ffc, 2), 0xf000);  /* pushed CS */
+	cpu_get_stats(m.cpu, &st);
+	ck_assert_uint_eq(st.exceptions, 1);
+	tm_fini(&m);
+
+	memset(code, 0xf4, sizeof(code));
+	code[0xfff0] = 0xfb;                  /* sti; hlt */
+	code[0x2000] = 0xb0; code[0x2001] = 9;  /* IRQ handler: exit 9 */
+	code[0x2002] = 0xe6; code[0x2003] = 0xf4;
+	tm_init(&m, code, sizeof(code));
+	m.irq_vec = 0x08;
+	pmap_write(m.pm, 8 * 4, 2, 0x2000);
+	pmap_write(m.pm, 8 * 4 + 2, 2, 0xf000);
+	cpu_get_regs(m.cpu, &r);
+	r.gpr[CPU_ESP] = 0x8000;
+	cpu_set_regs(m.cpu, &r);
+	cpu_set_irq(m.cpu, 1);
+	ck_assert_int_eq(cpu_run(m.cpu), CPU_EXIT_REQUEST);
+	ck_assert_int_eq(m.exit_code, 9);
+	/* the shadow let HLT start; the pushed IP is past the HLT */
+	ck_assert_uint_eq(pmap_read(m.pm, 0x7ffa, 2), 0xfff2);
+	tm_fini(&m);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("cpu");
+	TCase *tc = tcase_create("real");
+	SRunner *sr;
+	int nf;
+
+	tcase_add_test(tc, test_reset_state);
+	tcase_add_test(tc, test_real_mode_program);
+	tcase_add_test(tc, test_ud_and_irq);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+}
