@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <unistd.h>
 
 START_TEST(file_backend)
@@ -69,6 +71,34 @@ START_TEST(pipe_backend)
 }
 END_TEST
 
+START_TEST(network_backend_telnet)
+{
+	struct chardev *cd;
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	char name[64], buf[16] = { 0 };
+	int s, port = 20000 + getpid() % 20000;
+	size_t n = 0;
+
+	snprintf(name, sizeof(name), "telnet://127.0.0.1:%d", port);
+	ck_assert_int_eq(chardev_open("network", name, &cd), 0);
+	ck_assert_int_eq(chardev_open("network", "telnet://nocolon", &cd), -EINVAL);
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(connect(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	/* IAC DO ECHO, "a", IAC IAC, IAC NOP, "b". */
+	ck_assert_int_eq(write(s, "\xff\xfd\x01" "a\xff\xff\xff\xf1" "b", 9), 9);
+	for (int i = 0; i < 200 && n < 3; i++) {
+		n += chardev_read(cd, buf + n, sizeof(buf) - n);
+		usleep(5000);
+	}
+	ck_assert_uint_eq(n, 3);
+	ck_assert(memcmp(buf, "a\xff" "b", 3) == 0);
+	close(s);
+	chardev_close(cd);
+}
+END_TEST
+
 START_TEST(full_ring_drops)
 {
 	char path[] = "/tmp/check_chardev_XXXXXX";
@@ -96,6 +126,7 @@ int main(void)
 
 	tcase_add_test(tc, file_backend);
 	tcase_add_test(tc, pipe_backend);
+	tcase_add_test(tc, network_backend_telnet);
 	tcase_add_test(tc, full_ring_drops);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -37,3 +37,4 @@ test_check_dev_chardev_SOURCES = test/check_dev_chardev.c
 test_check_dev_chardev_CFLAGS = $(TEST_CFLAGS)
 test_check_dev_chardev_LDADD = src/dev/libhvdev.a src/libhvcore.a $(TEST_LIBS) -lm -lpthread
 endif
+EXTRA_DIST += doc/dev-core-keys.md
