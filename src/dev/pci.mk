@@ -12,3 +12,15 @@ test_check_pci_SOURCES = test/check_pci.c
 test_check_pci_CFLAGS = $(TEST_CFLAGS)
 test_check_pci_LDADD = src/dev/libhvdev.a src/mem/libhvmem.a src/libhvcore.a $(TEST_LIBS) -lm -lpthread
 endif
+
+src_dev_libhvdev_a_SOURCES += \
+	src/dev/ata.c src/dev/ata.h \
+	src/dev/piix_ide.c src/dev/piix_ide.h
+
+if HAVE_CHECK
+check_PROGRAMS += test/check_ide
+TESTS += test/check_ide
+test_check_ide_SOURCES = test/check_ide.c
+test_check_ide_CFLAGS = $(TEST_CFLAGS)
+test_check_ide_LDADD = src/dev/libhvdev.a src/mem/libhvmem.a src/libhvcore.a $(TEST_LIBS) -lm -lpthread
+endif

@@ -1,0 +1,51 @@
+/* An IDE channel (task-file registers, two drive positions) and the ATA
+ * disk model behind it: PIO transfers, LBA28/LBA48, software reset, nIEN. */
+#ifndef HOSTVM_DEV_ATA_H
+#define HOSTVM_DEV_ATA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dev/irq.h"
+#include "disk/blockdev.h"
+
+#define ATA_SECTOR 512
+#define ATA_MAX_SECTORS 256 /* per PIO block we buffer: one command's worth of LBA28 */
+
+enum ide_kind { IDE_NONE, IDE_ATA, IDE_ATAPI };
+
+struct ata_drive {
+	enum ide_kind kind;
+	struct blockdev *bd;
+	uint64_t sectors;
+	uint16_t cyls, heads, spt;
+	unsigned multiple; /* SET MULTIPLE MODE count, 0 = off */
+};
+
+struct ide_channel {
+	struct irq_line irq;
+	struct ata_drive drive[2];
+	/* Task file; the *_hob copies are the previous writes (LBA48). */
+	uint8_t feature, nsect, lbal, lbam, lbah;
+	uint8_t nsect_hob, lbal_hob, lbam_hob, lbah_hob;
+	uint8_t select, status, error, devctl;
+	bool irq_pending;
+	/* The PIO data phase. */
+	uint8_t buf[ATA_SECTOR * 16];
+	uint32_t buf_pos, buf_len;
+	bool pio_write;
+	uint64_t xfer_lba;     /* next sector to read or write */
+	uint32_t xfer_left;    /* sectors still to move after the buffer */
+	uint32_t xfer_block;   /* sectors per DRQ block */
+	uint8_t cmd;
+};
+
+void ide_channel_reset(struct ide_channel *ch);
+int ide_channel_attach(struct ide_channel *ch, int unit, enum ide_kind kind, struct blockdev *bd);
+
+/* Register file: reg 0-7 are the command block (0 = data), reg 8 is the
+ * control block (alternate status / device control). */
+uint32_t ide_channel_read(struct ide_channel *ch, unsigned reg, unsigned size);
+void ide_channel_write(struct ide_channel *ch, unsigned reg, unsigned size, uint32_t val);
+
+#endif

@@ -1,0 +1,304 @@
+/* PIIX IDE with ATA disks, driven through the legacy ports only, on a
+ * memory-backed blockdev. */
+#include "config.h"
+#include "dev/piix_ide.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DISK_SECTORS 2048u
+
+struct memdisk {
+	struct blockdev bd;
+	uint8_t *data;
+	int flushes;
+};
+
+static int md_pread(struct blockdev *bd, void *buf, uint64_t len, uint64_t off)
+{
+	struct memdisk *m = (struct memdisk *)bd;
+	if (off > bd->size || len > bd->size - off)
+		return -EINVAL;
+	memcpy(buf, m->data + off, len);
+	return 0;
+}
+
+static int md_pwrite(struct blockdev *bd, const void *buf, uint64_t len, uint64_t off)
+{
+	struct memdisk *m = (struct memdisk *)bd;
+	if (off > bd->size || len > bd->size - off)
+		return -EINVAL;
+	memcpy(m->data + off, buf, len);
+	return 0;
+}
+
+static int md_flush(struct blockdev *bd) { ((struct memdisk *)bd)->flushes++; return 0; }
+static void md_close(struct blockdev *bd) { (void)bd; }
+static const struct blockdev_ops md_ops = { md_pread, md_pwrite, md_flush, md_close };
+
+static struct iobus *io;
+static struct pmap *pm;
+static struct pci_bus *bus;
+static struct piix_ide *ide;
+static struct memdisk disk;
+static int irq[16];
+
+static void on_irq(void *o, int n, int level) { (void)o; irq[n] = level; }
+
+/* Sector s holds bytes (s * 7 + i) & 0xff. */
+static uint8_t pattern(uint32_t s, uint32_t i) { return (uint8_t)(s * 7 + i); }
+
+static void setup(void)
+{
+	struct irq_line l14 = { on_irq, NULL, 14 }, l15 = { on_irq, NULL, 15 };
+
+	memset(irq, 0, sizeof(irq));
+	disk.bd.ops = &md_ops;
+	disk.bd.size = (uint64_t)DISK_SECTORS * 512;
+	disk.data = malloc(disk.bd.size);
+	ck_assert_ptr_nonnull(disk.data);
+	disk.flushes = 0;
+	for (uint32_t s = 0; s < DISK_SECTORS; s++)
+		for (uint32_t i = 0; i < 512; i++)
+			disk.data[s * 512 + i] = pattern(s, i);
+	ck_assert_int_eq(iobus_create(&io), 0);
+	ck_assert_int_eq(pmap_create(16 << 20, &pm), 0);
+	ck_assert_int_eq(pci_bus_create(io, pm, &bus), 0);
+	ck_assert_int_eq(piix_ide_create(bus, io, &l14, &l15, pm, &ide), 0);
+	ck_assert_int_eq(ide_attach(ide, 0, 0, IDE_ATA, &disk.bd), 0);
+}
+
+static void teardown(void)
+{
+	piix_ide_destroy(ide);
+	pci_bus_destroy(bus);
+	pmap_destroy(pm);
+	iobus_destroy(io);
+	free(disk.data);
+}
+
+static void lba28(uint32_t lba, uint8_t count)
+{
+	iobus_out(io, 0x1f6, 1, 0xe0 | (lba >> 24 & 0xf));
+	iobus_out(io, 0x1f2, 1, count);
+	iobus_out(io, 0x1f3, 1, lba & 0xff);
+	iobus_out(io, 0x1f4, 1, lba >> 8 & 0xff);
+	iobus_out(io, 0x1f5, 1, lba >> 16 & 0xff);
+}
+
+static void read_sector_words(uint8_t *buf)
+{
+	for (int i = 0; i < 256; i++) {
+		uint16_t w = (uint16_t)iobus_in(io, 0x1f0, 2);
+		buf[2 * i] = (uint8_t)w;
+		buf[2 * i + 1] = (uint8_t)(w >> 8);
+	}
+}
+
+START_TEST(identify)
+{
+	uint8_t b[512];
+
+	ck_assert_uint_eq(iobus_in(io, 0x1f7, 1), 0x50);
+	iobus_out(io, 0x1f6, 1, 0xa0);
+	iobus_out(io, 0x1f7, 1, 0xec);
+	ck_assert_int_eq(irq[14], 1);
+	ck_assert_uint_eq(iobus_in(io, 0x3f6, 1), 0x58);
+	ck_assert_int_eq(irq[14], 1); /* alternate status leaves it */
+	ck_assert_uint_eq(iobus_in(io, 0x1f7, 1), 0x58);
+	ck_assert_int_eq(irq[14], 0);
+	read_sector_words(b);
+	ck_assert_uint_eq(iobus_in(io, 0x1f7, 1), 0x50);
+	ck_assert_uint_eq(b[0] | b[1] << 8, 0x0040);
+	ck_assert_uint_eq(b[2] | b[3] << 8, DISK_SECTORS / (16 * 63));
+	ck_assert_uint_eq(b[6] | b[7] << 8, 16);
+	ck_assert_uint_eq(b[12] | b[13] << 8, 63);
+	ck_assert_uint_eq(b[120] | b[121] << 8 | b[122] << 16 | (uint32_t)b[123] << 24, DISK_SECTORS);
+	ck_assert_uint_eq(b[200] | b[201] << 8, DISK_SECTORS);
+	ck_assert_uint_eq((b[166] | b[167] << 8) & 0x0400, 0x0400); /* LBA48 */
+	ck_assert_uint_eq(b[54], 'O'); /* "HOSTVM" byte-swapped: 'O','H' */
+	ck_assert_uint_eq(b[55], 'H');
+	/* Endless PIO: past the end the data port floats. */
+	ck_assert_uint_eq(iobus_in(io, 0x1f0, 2), 0xffff);
+	/* Slave absent: its status reads 0 and commands do nothing. */
+	iobus_out(io, 0x1f6, 1, 0xb0);
+	ck_assert_uint_eq(iobus_in(io, 0x1f7, 1), 0);
+	iobus_out(io, 0x1f7, 1, 0xec);
+	ck_assert_int_eq(irq[14], 0);
+	/* Empty secondary channel floats. */
+	ck_assert_uint_eq(iobus_in(io, 0x177, 1), 0xff);
+}
+END_TEST
+
+START_TEST(read_pio_lba28_lba48)
+{
+	uint8_t b[512];
+
+	lba28(100, 3);
+	iobus_out(io, 0x1f7, 1, 0x20);
+	for (uint32_t s = 100; s < 103; s++) {
+		ck_assert_int_eq(irq[14], 1);
+		ck_assert_uint_eq(iobus_in(io, 0x1f7, 1) & 0x89, 0x08);
+		read_sector_words(b);
+		for (int i = 0; i < 512; i++)
+			ck_assert_uint_eq(b[i], pattern(s, (uint32_t)i));
+	}
+	ck_assert_uint_eq(iobus_in(io, 0x1f7, 1), 0x50);
+
+	/* LBA48: sector 0x000000000701 (high bytes first), count 2. */
+	iobus_out(io, 0x1f6, 1, 0x40);
+	iobus_out(io, 0x1f2, 1, 0);
+	iobus_out(io, 0x1f2, 1, 2);
+	iobus_out(io, 0x1f3, 1, 0);
+	iobus_out(io, 0x1f3, 1, 0x01);
+	iobus_out(io, 0x1f4, 1, 0);
+	iobus_out(io, 0x1f4, 1, 0x07);
+	iobus_out(io, 0x1f5, 1, 0);
+	iobus_out(io, 0x1f5, 1, 0);
+	/* HOB readback. */
+	iobus_out(io, 0x3f6, 1, 0x80);
+	ck_assert_uint_eq(iobus_in(io, 0x1f4, 1), 0);
+	iobus_out(io, 0x3f6, 1, 0x00);
+	ck_assert_uint_eq(iobus_in(io, 0x1f4, 1), 0x07);
+	iobus_out(io, 0x1f7, 1, 0x24);
+	for (uint32_t s = 0x701; s < 0x703; s++) {
+		ck_assert_uint_eq(iobus_in(io, 0x1f7, 1) & 0x89, 0x08);
+		/* 32-bit data port access */
+		for (int i = 0; i < 128; i++) {
+			uint32_t d = iobus_in(io, 0x1f0, 4);
+			for (int k = 0; k < 4; k++)
+				ck_assert_uint_eq((d >> (8 * k)) & 0xff, pattern(s, (uint32_t)(4 * i + k)));
+		}
+	}
+	ck_assert_uint_eq(iobus_in(io, 0x1f7, 1), 0x50);
+
+	/* READ MULTIPLE: rejected until SET MULTIPLE, then 4 sectors a block. */
+	lba28(5, 8);
+	iobus_out(io, 0x1f7, 1, 0xc4);
+	ck_assert_uint_eq(iobus_in(io, 0x1f7, 1), 0x41);
+	ck_assert_uint_eq(iobus_in(io, 0x1f1, 1), 0x04);
+	iobus_out(io, 0x1f2, 1, 3);
+	iobus_out(io, 0x1f7, 1, 0xc6);
+	ck_assert_uint_eq(iobus_in(io, 0x1f7, 1), 0x41);
+	iobus_out(io, 0x1f2, 1, 4);
+	iobus_out(io, 0x1f7, 1, 0xc6);
+	ck_assert_uint_eq(iobus_in(io, 0x1f7, 1), 0x50);
+	lba28(5, 8);
+	iobus_out(io, 0x1f7, 1, 0xc4);
+	ck_assert_int_eq(irq[14], 1);
+	ck_assert_uint_eq(iobus_in(io, 0x1f7, 1), 0x58);
+	for (uint32_t s = 5; s < 9; s++)
+		read_sector_words(b);
+	ck_assert_uint_eq(b[0], pattern(8, 0));
+	ck_assert_int_eq(irq[14], 1); /* second block */
+	ck_assert_uint_eq(iobus_in(io, 0x1f7, 1), 0x58);
+	for (uint32_t s = 9; s < 13; s++)
+		read_sector_words(b);
+	ck_assert_uint_eq(b[511], pattern(12, 511));
+	ck_assert_uint_eq(iobus_in(io, 0x1f7, 1), 0x50);
+}
+END_TEST
+
+START_TEST(write_then_read)
+{
+	uint8_t b[512];
+
+	lba28(7, 2);
+	iobus_out(io, 0x1f7, 1, 0x30);
+	ck_assert_int_eq(irq[14], 0); /* no interrupt before the first block */
+	ck_assert_uint_eq(iobus_in(io, 0x3f6, 1), 0x58);
+	for (int s = 0; s < 2; s++) {
+		for (int i = 0; i < 256; i++)
+			iobus_out(io, 0x1f0, 2, (uint32_t)(0xa000 + s * 256 + i));
+		ck_assert_int_eq(irq[14], 1);
+		ck_assert_uint_eq(iobus_in(io, 0x1f7, 1), s == 0 ? 0x58 : 0x50);
+	}
+	/* Extra data after the end is ignored. */
+	iobus_out(io, 0x1f0, 2, 0x1234);
+	ck_assert_uint_eq(disk.data[8 * 512], 0x00);
+	ck_assert_uint_eq(disk.data[8 * 512 + 1], 0xa1);
+	ck_assert_uint_eq(disk.data[9 * 512], pattern(9, 0));
+	lba28(8, 1);
+	iobus_out(io, 0x1f7, 1, 0x20);
+	read_sector_words(b);
+	ck_assert_uint_eq(b[510] | b[511] << 8, 0xa1ff);
+	iobus_out(io, 0x1f7, 1, 0xe7);
+	ck_assert_int_eq(disk.flushes, 1);
+	ck_assert_uint_eq(iobus_in(io, 0x1f7, 1), 0x50);
+}
+END_TEST
+
+START_TEST(errors_and_reset)
+{
+	/* Past the end: IDNF; straddling the end too. */
+	lba28(DISK_SECTORS, 1);
+	iobus_out(io, 0x1f7, 1, 0x20);
+	ck_assert_int_eq(irq[14], 1);
+	ck_assert_uint_eq(iobus_in(io, 0x1f7, 1), 0x41);
+	ck_assert_uint_eq(iobus_in(io, 0x1f1, 1), 0x10);
+	lba28(DISK_SECTORS - 1, 2);
+	iobus_out(io, 0x1f7, 1, 0x40);
+	ck_assert_uint_eq(iobus_in(io, 0x1f7, 1), 0x41);
+	lba28(0x0fffffff, 0);
+	iobus_out(io, 0x1f7, 1, 0x30);
+	ck_assert_uint_eq(iobus_in(io, 0x1f7, 1), 0x41);
+	iobus_out(io, 0x1f0, 2, 0xdead); /* no data phase: dropped */
+	/* Unknown command: ABRT. */
+	iobus_out(io, 0x1f7, 1, 0xfe);
+	ck_assert_uint_eq(iobus_in(io, 0x1f7, 1), 0x41);
+	ck_assert_uint_eq(iobus_in(io, 0x1f1, 1), 0x04);
+	/* nIEN masks the line; the pending interrupt shows when it clears. */
+	iobus_out(io, 0x3f6, 1, 0x02);
+	iobus_out(io, 0x1f7, 1, 0xe7);
+	ck_assert_int_eq(irq[14], 0);
+	iobus_out(io, 0x3f6, 1, 0x00);
+	ck_assert_int_eq(irq[14], 1);
+	/* SRST in the middle of a read: signature back, DRQ gone. */
+	lba28(0, 4);
+	iobus_out(io, 0x1f7, 1, 0x20);
+	iobus_out(io, 0x3f6, 1, 0x04);
+	ck_assert_uint_eq(iobus_in(io, 0x3f6, 1) & 0x80, 0x80);
+	ck_assert_int_eq(irq[14], 0);
+	iobus_out(io, 0x3f6, 1, 0x00);
+	ck_assert_uint_eq(iobus_in(io, 0x1f7, 1), 0x50);
+	ck_assert_uint_eq(iobus_in(io, 0x1f2, 1), 1);
+	ck_assert_uint_eq(iobus_in(io, 0x1f3, 1), 1);
+	ck_assert_uint_eq(iobus_in(io, 0x1f1, 1), 1);
+	ck_assert_uint_eq(iobus_in(io, 0x1f0, 2), 0xffff);
+	/* ATAPI is not there yet. */
+	ck_assert_int_eq(ide_attach(ide, 1, 0, IDE_ATAPI, &disk.bd), -ENOTSUP);
+	ck_assert_int_eq(ide_attach(ide, 2, 0, IDE_ATA, &disk.bd), -EINVAL);
+}
+END_TEST
+
+START_TEST(pci_function)
+{
+	iobus_out(io, 0xcf8, 4, 0x80000900u);
+	ck_assert_uint_eq(iobus_in(io, 0xcfc, 4), 0x70108086);
+	iobus_out(io, 0xcf8, 4, 0x80000908u);
+	ck_assert_uint_eq(iobus_in(io, 0xcfc, 4) >> 8, 0x010180);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("ide");
+	TCase *tc = tcase_create("ata");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, identify);
+	tcase_add_test(tc, read_pio_lba28_lba48);
+	tcase_add_test(tc, write_then_read);
+	tcase_add_test(tc, errors_and_reset);
+	tcase_add_test(tc, pci_function);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
