@@ -203,6 +203,44 @@ START_TEST(test_malformed)
 	write_file(p, "# Disk DescriptorFile\nversion=1\nRW 10 FLAT \"../etc/passwd\" 0\n", 62);
 	ck_assert_int_ne(vmdk_open(p, VMDK_RDONLY, &d), 0);
 	free(img);
+	/* A parent chain that loops back to itself. */
+	const char *loop = "# Disk DescriptorFile\nversion=1\nCID=1\nparentCID=1\n"
+			   "parentFileNameHint=\"m.vmdk\"\nRW 8 ZERO\n";
+	write_file(p, loop, strlen(loop));
+	ck_assert_int_eq(vmdk_open(p, VMDK_RDONLY, &d), -ELOOP);
+}
+END_TEST
+
+START_TEST(test_overlap)
+{
+	char p[128];
+	struct vmdk *d;
+	uint8_t b[512] = {9};
+	uint64_t gd;
+	uint32_t gt, g0;
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/o.vmdk", dir);
+	ck_assert_int_eq(vmdk_create(p, VMDK_MONOLITHIC_SPARSE, 8 << 20, VMDK_ADAPTER_IDE, 4), 0);
+	ck_assert_int_eq(vmdk_open(p, 0, &d), 0);
+	ck_assert_int_eq(vmdk_pwrite(d, b, 512, 0), 0);
+	ck_assert_int_eq(vmdk_pwrite(d, b, 512, 65536), 0);
+	vmdk_close(d);
+	FILE *null = fopen("/dev/null", "w");
+	ck_assert_int_eq(vmdk_check(p, 0, null), 0);
+	/* Point grain 1 into grain 0, in both tables. */
+	fd = open(p, O_RDWR);
+	ck_assert_int_eq(pread(fd, &gd, 8, 56), 8);
+	ck_assert_int_eq(pread(fd, &gt, 4, (off_t)(gd * 512)), 4);
+	ck_assert_int_eq(pread(fd, &g0, 4, (off_t)(gt * 512ull)), 4);
+	g0 += 8;
+	ck_assert_int_eq(pwrite(fd, &g0, 4, (off_t)(gt * 512ull + 4)), 4);
+	ck_assert_int_eq(pread(fd, &gd, 8, 48), 8);
+	ck_assert_int_eq(pread(fd, &gt, 4, (off_t)(gd * 512)), 4);
+	ck_assert_int_eq(pwrite(fd, &g0, 4, (off_t)(gt * 512ull + 4)), 4);
+	close(fd);
+	ck_assert_int_ge(vmdk_check(p, 0, null), 1);
+	fclose(null);
 }
 END_TEST
 
@@ -334,6 +372,7 @@ int main(void)
 	tcase_add_test(tc, test_blockdev);
 	tcase_add_test(tc, test_redundant_gd);
 	tcase_add_test(tc, test_aio);
+	tcase_add_test(tc, test_overlap);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -71,6 +71,52 @@ out:
 	return rc;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Reports grains that overlap one another (two GTEs sharing sectors). */
+static int check_overlaps(struct vmdk_extent *e, int idx, FILE *rep)
+{
+	size_t n = (size_t)e->h.num_gtes_per_gt * 4, cnt = 0, cap = 0;
+	uint32_t *all = NULL, *gt = malloc(n);
+	int problems = 0;
+
+	if (!gt)
+		return -ENOMEM;
+	for (uint32_t g = 0; g < e->num_gts && !e->compressed; g++) {
+		if (!e->gd[g] || (uint64_t)e->gd[g] + (n + 511) / 512 > e->file_sectors ||
+		    vmdk_full_pread(e->fd, gt, n, (uint64_t)e->gd[g] * 512))
+			continue;
+		for (uint32_t i = 0; i < e->h.num_gtes_per_gt; i++) {
+			if (gt[i] <= 1)
+				continue;
+			if (cnt == cap) {
+				uint32_t *na = realloc(all, (cap = cap ? cap * 2 : 1024) * 4);
+				if (!na) {
+					free(all);
+					free(gt);
+					return -ENOMEM;
+				}
+				all = na;
+			}
+			all[cnt++] = gt[i];
+		}
+	}
+	if (cnt)
+		qsort(all, cnt, 4, cmp_u32);
+	for (size_t i = 1; i < cnt; i++)
+		if ((uint64_t)all[i - 1] + e->h.grain_size > all[i]) {
+			fprintf(rep, "extent %d: grains at sectors %u and %u overlap\n", idx, all[i - 1], all[i]);
+			problems++;
+		}
+	free(all);
+	free(gt);
+	return problems;
+}
+
 /* Checks every GT and grain offset of one sparse extent. */
 static int check_extent(struct vmdk_extent *e, int idx, int repair, FILE *rep)
 {
@@ -152,6 +198,12 @@ int vmdk_check(const char *path, int repair, FILE *rep)
 		if (repair)
 			e->h.unclean_shutdown = 0;
 		rc = check_extent(e, i, repair, rep);
+		if (rc < 0) {
+			vmdk_close(d);
+			return rc;
+		}
+		total += rc;
+		rc = check_overlaps(e, i, rep);
 		if (rc < 0) {
 			vmdk_close(d);
 			return rc;
