@@ -282,6 +282,118 @@ START_TEST(pci_function)
 }
 END_TEST
 
+static void prd(gpa_t at, uint32_t addr, uint32_t len, bool eot)
+{
+	pmap_write(pm, at, 4, addr);
+	pmap_write(pm, at + 4, 4, (len & 0xffff) | (eot ? 0x80000000u : 0));
+}
+
+/* Enables the function's I/O decoding with BMIDE at 0xC000. */
+static void bm_setup(void)
+{
+	iobus_out(io, 0xcf8, 4, 0x80000920u);
+	iobus_out(io, 0xcfc, 4, 0xc000);
+	iobus_out(io, 0xcf8, 4, 0x80000904u);
+	iobus_out(io, 0xcfc, 2, PCI_CMD_IO | PCI_CMD_MASTER);
+}
+
+START_TEST(read_write_dma)
+{
+	bm_setup();
+	prd(0x1000, 0x2000, 512, false);
+	prd(0x1008, 0x3000, 512, true);
+	iobus_out(io, 0xc004, 4, 0x1000);
+	ck_assert_uint_eq(iobus_in(io, 0xc004, 4), 0x1000);
+	lba28(10, 2);
+	iobus_out(io, 0x1f7, 1, 0xc8);
+	ck_assert_int_eq(irq[14], 0);
+	iobus_out(io, 0xc000, 1, 0x09); /* start, to memory */
+	ck_assert_int_eq(irq[14], 1);
+	ck_assert_uint_eq(iobus_in(io, 0xc002, 1) & 7, IDE_BM_IRQ);
+	ck_assert_uint_eq(iobus_in(io, 0x1f7, 1), 0x50);
+	for (uint32_t i = 0; i < 512; i++) {
+		ck_assert_uint_eq(pmap_read(pm, 0x2000 + i, 1), pattern(10, i));
+		ck_assert_uint_eq(pmap_read(pm, 0x3000 + i, 1), pattern(11, i));
+	}
+	iobus_out(io, 0xc002, 1, IDE_BM_IRQ); /* write-one-to-clear */
+	ck_assert_uint_eq(iobus_in(io, 0xc002, 1) & 7, 0);
+	iobus_out(io, 0xc000, 1, 0);
+
+	/* WRITE DMA EXT of one sector from 0x5000, one PRD larger than the
+	 * data: ACTIVE stays set alongside IRQ. */
+	for (uint32_t i = 0; i < 512; i++)
+		pmap_write(pm, 0x5000 + i, 1, i ^ 0x5a);
+	prd(0x1000, 0x5000, 1024, true);
+	iobus_out(io, 0x1f6, 1, 0x40);
+	iobus_out(io, 0x1f2, 1, 0);
+	iobus_out(io, 0x1f2, 1, 1);
+	iobus_out(io, 0x1f3, 1, 0);
+	iobus_out(io, 0x1f3, 1, 20);
+	iobus_out(io, 0x1f4, 1, 0);
+	iobus_out(io, 0x1f4, 1, 0);
+	iobus_out(io, 0x1f5, 1, 0);
+	iobus_out(io, 0x1f5, 1, 0);
+	iobus_out(io, 0xc000, 1, 0x01); /* start first, command after */
+	iobus_out(io, 0x1f7, 1, 0x35);
+	ck_assert_uint_eq(iobus_in(io, 0xc002, 1) & 7, IDE_BM_IRQ | IDE_BM_ACTIVE);
+	for (uint32_t i = 0; i < 512; i++)
+		ck_assert_uint_eq(disk.data[20 * 512 + i], (uint8_t)(i ^ 0x5a));
+	ck_assert_uint_eq(disk.data[21 * 512], pattern(21, 0));
+}
+END_TEST
+
+START_TEST(hostile_dma)
+{
+	bm_setup();
+	/* Start without a command: nothing moves, no interrupt. */
+	iobus_out(io, 0xc000, 1, 0x09);
+	ck_assert_int_eq(irq[14], 0);
+	ck_assert_uint_eq(iobus_in(io, 0xc002, 1) & 7, IDE_BM_ACTIVE);
+	iobus_out(io, 0xc000, 1, 0);
+	/* PRD table outside RAM (reads all ones: 0xFFFFFFFE, 64 KiB, EOT),
+	 * data outside RAM: completes without touching anything. */
+	iobus_out(io, 0xc004, 4, 0xf0000000u);
+	lba28(0, 4);
+	iobus_out(io, 0x1f7, 1, 0xc8);
+	iobus_out(io, 0xc000, 1, 0x09);
+	ck_assert_int_eq(irq[14], 1);
+	iobus_in(io, 0x1f7, 1);
+	iobus_out(io, 0xc000, 1, 0);
+	/* Zero byte count = 64 KiB: 128 sectors from one entry. */
+	iobus_out(io, 0xc004, 4, 0x1000);
+	prd(0x1000, 0x100000, 0, true);
+	lba28(0, 128);
+	iobus_out(io, 0x1f7, 1, 0xc8);
+	iobus_out(io, 0xc000, 1, 0x09);
+	ck_assert_uint_eq(iobus_in(io, 0x1f7, 1), 0x50);
+	ck_assert_uint_eq(pmap_read(pm, 0x100000 + 127 * 512 + 3, 1), pattern(127, 3));
+	iobus_out(io, 0xc000, 1, 0);
+	/* Table shorter than the data: bus-master error, ABRT. */
+	prd(0x1000, 0x2000, 512, true);
+	lba28(0, 2);
+	iobus_out(io, 0x1f7, 1, 0xc8);
+	iobus_out(io, 0xc000, 1, 0x09);
+	ck_assert_uint_eq(iobus_in(io, 0xc002, 1) & 7, IDE_BM_ERROR | IDE_BM_IRQ);
+	ck_assert_uint_eq(iobus_in(io, 0x1f7, 1), 0x41);
+	iobus_out(io, 0xc000, 1, 0);
+	/* A table with no EOT in its 64 KiB (8192 entries of 2 bytes, far
+	 * less than the data) stops there with an error. */
+	for (uint32_t n = 0; n < 8200; n++)
+		prd(0x200000 + 8 * n, 0x2000, 2, false);
+	iobus_out(io, 0xc004, 4, 0x200000);
+	lba28(0, 255);
+	iobus_out(io, 0x1f7, 1, 0xc8);
+	iobus_out(io, 0xc000, 1, 0x09);
+	ck_assert_uint_eq(iobus_in(io, 0xc002, 1) & 7, IDE_BM_ERROR | IDE_BM_IRQ);
+	ck_assert_uint_eq(iobus_in(io, 0x1f7, 1), 0x41);
+	/* DMA past the end of the disk: IDNF, nothing waits. */
+	iobus_out(io, 0xc000, 1, 0);
+	lba28(DISK_SECTORS - 1, 2);
+	iobus_out(io, 0x1f7, 1, 0xc8);
+	ck_assert_uint_eq(iobus_in(io, 0x1f1, 1), 0x10);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ide");
@@ -295,6 +407,8 @@ int main(void)
 	tcase_add_test(tc, write_then_read);
 	tcase_add_test(tc, errors_and_reset);
 	tcase_add_test(tc, pci_function);
+	tcase_add_test(tc, read_write_dma);
+	tcase_add_test(tc, hostile_dma);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

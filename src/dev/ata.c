@@ -247,6 +247,91 @@ static void pio_start(struct ide_channel *ch, struct ata_drive *d, bool lba48, b
 		read_block(ch);
 }
 
+static void dma_start(struct ide_channel *ch, struct ata_drive *d, bool lba48, bool write)
+{
+	uint64_t lba;
+	uint32_t count;
+
+	if (!get_range(ch, d, lba48, &lba, &count)) {
+		cmd_error(ch, ER_IDNF);
+		return;
+	}
+	ch->error = 0;
+	ch->xfer_lba = lba;
+	ch->xfer_left = count;
+	ch->dma_write = write;
+	ch->dma_pending = true;
+	ch->status = ST_DRDY | ST_DSC | ST_DRQ;
+}
+
+/* PRD tables live in one 64 KiB region: at most 8192 entries. */
+#define PRD_MAX 8192
+
+uint8_t ide_channel_dma(struct ide_channel *ch, struct pmap *pm, uint32_t prd)
+{
+	struct ata_drive *d = cur(ch);
+	uint8_t sec[ATA_SECTOR];
+	uint32_t sec_pos = 0;
+	bool eot = false;
+	uint8_t bm;
+
+	if (!ch->dma_pending || d->kind == IDE_NONE)
+		return 0;
+	prd &= ~3u;
+	for (unsigned n = 0; n < PRD_MAX && ch->xfer_left && !eot; n++) {
+		uint8_t e[8];
+		uint32_t addr, len;
+
+		pmap_read_buf(pm, (gpa_t)prd + 8u * n, e, sizeof(e));
+		addr = ((uint32_t)e[0] | (uint32_t)e[1] << 8 | (uint32_t)e[2] << 16 |
+			(uint32_t)e[3] << 24) & ~1u;
+		len = ((uint32_t)e[4] | (uint32_t)e[5] << 8) & ~1u;
+		if (!len)
+			len = 0x10000;
+		eot = e[7] & 0x80;
+		while (len && ch->xfer_left) {
+			uint32_t chunk = ATA_SECTOR - sec_pos;
+			if (chunk > len)
+				chunk = len;
+			if (sec_pos == 0 && !ch->dma_write &&
+			    blockdev_pread(d->bd, sec, ATA_SECTOR, ch->xfer_lba * ATA_SECTOR) < 0)
+				goto fail;
+			if (ch->dma_write)
+				pmap_read_buf(pm, addr, sec + sec_pos, chunk);
+			else
+				pmap_write_buf(pm, addr, sec + sec_pos, chunk);
+			sec_pos += chunk;
+			addr += chunk;
+			len -= chunk;
+			if (sec_pos == ATA_SECTOR) {
+				if (ch->dma_write &&
+				    blockdev_pwrite(d->bd, sec, ATA_SECTOR, ch->xfer_lba * ATA_SECTOR) < 0)
+					goto fail;
+				sec_pos = 0;
+				ch->xfer_lba++;
+				ch->xfer_left--;
+			}
+		}
+		/* Data done with PRD space left over: ACTIVE stays set. */
+		if (!ch->xfer_left && (len || !eot))
+			eot = false;
+	}
+	ch->dma_pending = false;
+	if (ch->xfer_left) {
+		/* The table ran out before the data: bus master error. */
+		ch->xfer_left = 0;
+		cmd_error(ch, ER_ABRT);
+		return IDE_BM_ERROR | IDE_BM_IRQ;
+	}
+	bm = IDE_BM_IRQ | (eot ? 0 : IDE_BM_ACTIVE);
+	cmd_ok(ch);
+	return bm;
+fail:
+	ch->dma_pending = false;
+	cmd_error(ch, ER_ABRT);
+	return IDE_BM_IRQ;
+}
+
 static void ata_command(struct ide_channel *ch, uint8_t cmd)
 {
 	struct ata_drive *d = cur(ch);
@@ -259,6 +344,7 @@ static void ata_command(struct ide_channel *ch, uint8_t cmd)
 	ch->irq_pending = false;
 	ch->buf_pos = ch->buf_len = 0;
 	ch->xfer_left = 0;
+	ch->dma_pending = false;
 	switch (cmd) {
 	case 0xec: /* IDENTIFY DEVICE */
 		identify(ch, d);
@@ -268,6 +354,10 @@ static void ata_command(struct ide_channel *ch, uint8_t cmd)
 		ch->status = ST_DRDY | ST_DSC | ST_DRQ;
 		irq_raise_ch(ch);
 		break;
+	case 0xc8: case 0xc9: dma_start(ch, d, false, false); break;
+	case 0x25: dma_start(ch, d, true, false); break;
+	case 0xca: case 0xcb: dma_start(ch, d, false, true); break;
+	case 0x35: dma_start(ch, d, true, true); break;
 	case 0x20: case 0x21: pio_start(ch, d, false, false, false); break;
 	case 0x24: pio_start(ch, d, true, false, false); break;
 	case 0xc4: pio_start(ch, d, false, true, false); break;

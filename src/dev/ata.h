@@ -8,6 +8,7 @@
 
 #include "dev/irq.h"
 #include "disk/blockdev.h"
+#include "mem/pmap.h"
 
 #define ATA_SECTOR 512
 #define ATA_MAX_SECTORS 256 /* per PIO block we buffer: one command's worth of LBA28 */
@@ -38,6 +39,8 @@ struct ide_channel {
 	uint32_t xfer_left;    /* sectors still to move after the buffer */
 	uint32_t xfer_block;   /* sectors per DRQ block */
 	uint8_t cmd;
+	bool dma_pending;      /* a DMA command waits for the bus master */
+	bool dma_write;
 };
 
 void ide_channel_reset(struct ide_channel *ch);
@@ -47,5 +50,15 @@ int ide_channel_attach(struct ide_channel *ch, int unit, enum ide_kind kind, str
  * control block (alternate status / device control). */
 uint32_t ide_channel_read(struct ide_channel *ch, unsigned reg, unsigned size);
 void ide_channel_write(struct ide_channel *ch, unsigned reg, unsigned size, uint32_t val);
+
+/* Bus-master status bits (BMIDE status register). */
+#define IDE_BM_ACTIVE 0x01
+#define IDE_BM_ERROR 0x02
+#define IDE_BM_IRQ 0x04
+
+/* Runs the pending DMA command through the PRD table at prd in guest memory
+ * (every access through pmap's checked accessors) and returns the new
+ * bus-master status bits (ACTIVE/ERROR/IRQ); 0 when no command waits. */
+uint8_t ide_channel_dma(struct ide_channel *ch, struct pmap *pm, uint32_t prd);
 
 #endif

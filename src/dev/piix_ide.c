@@ -10,7 +10,75 @@ struct piix_ide {
 	struct iobus *io;
 	struct pmap *pm;
 	struct ide_channel ch[2];
+	/* Bus-master IDE (BAR4): per channel command, status, PRD pointer. */
+	uint8_t bm_cmd[2], bm_status[2];
+	uint32_t bm_prd[2];
 };
+
+#define BM_START 0x01
+
+/* Runs a waiting DMA command once the guest has started the bus master. */
+static void bm_run(struct piix_ide *ide, int c)
+{
+	uint8_t st;
+
+	if (!(ide->bm_cmd[c] & BM_START) || !ide->ch[c].dma_pending)
+		return;
+	st = ide_channel_dma(&ide->ch[c], ide->pm, ide->bm_prd[c]);
+	ide->bm_status[c] = (uint8_t)((ide->bm_status[c] & ~IDE_BM_ACTIVE) | st);
+}
+
+static uint32_t bm_in(void *o, uint16_t off, unsigned size)
+{
+	struct piix_ide *ide = o;
+	uint32_t v = 0;
+
+	for (unsigned i = 0; i < size; i++) {
+		unsigned r = (off + i) & 15, c = r >> 3;
+		uint8_t b;
+		switch (r & 7) {
+		case 0: b = ide->bm_cmd[c]; break;
+		case 2: b = ide->bm_status[c]; break;
+		case 4: case 5: case 6: case 7:
+			b = (uint8_t)(ide->bm_prd[c] >> (8 * ((r & 7) - 4)));
+			break;
+		default: b = 0;
+		}
+		v |= (uint32_t)b << (8 * i);
+	}
+	return v;
+}
+
+static void bm_out(void *o, uint16_t off, unsigned size, uint32_t val)
+{
+	struct piix_ide *ide = o;
+
+	for (unsigned i = 0; i < size; i++) {
+		unsigned r = (off + i) & 15, c = r >> 3, sh;
+		uint8_t b = (uint8_t)(val >> (8 * i));
+		switch (r & 7) {
+		case 0:
+			if ((b & BM_START) && !(ide->bm_cmd[c] & BM_START))
+				ide->bm_status[c] |= IDE_BM_ACTIVE;
+			if (!(b & BM_START))
+				ide->bm_status[c] &= (uint8_t)~IDE_BM_ACTIVE;
+			ide->bm_cmd[c] = b & 0x09;
+			bm_run(ide, (int)c);
+			break;
+		case 2:
+			ide->bm_status[c] = (uint8_t)((ide->bm_status[c] & ~0x60 & ~(b & 0x06)) |
+						      (b & 0x60));
+			break;
+		case 4: case 5: case 6: case 7:
+			sh = 8 * ((r & 7) - 4);
+			ide->bm_prd[c] = (ide->bm_prd[c] & ~(0xffu << sh)) | (uint32_t)b << sh;
+			ide->bm_prd[c] &= ~3u;
+			break;
+		}
+	}
+}
+
+static const struct pio_ops bm_pio = { bm_in, bm_out };
 
 static const uint16_t cmd_base[2] = { 0x1f0, 0x170 };
 static const uint16_t ctl_port[2] = { 0x3f6, 0x376 };
@@ -47,8 +115,11 @@ static void ide_out(void *o, uint16_t port, unsigned size, uint32_t val)
 	unsigned reg = 0;
 	struct ide_channel *ch = chan_of(o, port, &reg);
 
-	if (ch)
-		ide_channel_write(ch, reg, reg ? 1 : size, val);
+	if (!ch)
+		return;
+	ide_channel_write(ch, reg, reg ? 1 : size, val);
+	if (reg == 7)
+		bm_run(o, ch == &((struct piix_ide *)o)->ch[0] ? 0 : 1);
 }
 
 static const struct pio_ops ide_pio = { ide_in, ide_out };
@@ -76,6 +147,9 @@ int piix_ide_create(struct pci_bus *bus, struct iobus *io, const struct irq_line
 	/* IDE timing registers are plain storage; 0x40/0x42 bit 15 = decode. */
 	pci_set_wmask(ide->dev, 0x40, 0x10, 0xff);
 	c[0x41] = 0x80;
+	r = pci_set_bar_io(ide->dev, 4, 16, &bm_pio, ide);
+	if (r < 0)
+		goto fail;
 	c[0x43] = 0x80;
 	for (int i = 0; i < 2; i++) {
 		r = iobus_register(io, cmd_base[i], 8, &ide_pio, ide);
