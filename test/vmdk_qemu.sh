@@ -40,4 +40,9 @@ for t in 0 2; do
 	qemu-img convert -f vmdk -O raw "$T/renamed$t.vmdk" "$T/ren$t.raw"
 	cmp "$T/src.raw" "$T/ren$t.raw"
 done
+# Expanding a flat disk: old data kept, new space zero, qemu-img agrees.
+"$VDM" -x 16M "$T/renamed2.vmdk"
+qemu-img convert -f vmdk -O raw "$T/renamed2.vmdk" "$T/big.raw"
+[ "$(stat -c %s "$T/big.raw")" = 16777216 ]
+cmp -n 8388608 "$T/src.raw" "$T/big.raw"
 echo ok

@@ -232,3 +232,46 @@ out:
 	vmdk_close(d);
 	return rc;
 }
+
+int vmdk_expand(const char *path, uint64_t capacity)
+{
+	struct vmdk *d;
+	uint64_t sectors = (capacity + 511) / 512;
+	char from[64], to[64];
+	int rc = vmdk_open(path, 0, &d);
+
+	if (rc)
+		return rc;
+	rc = -ENOTSUP;
+	if (d->nextents != 1 || d->ext[0].kind != VMDK_EXT_FLAT || d->parent) {
+		vmdk_set_error("only monolithicFlat disks can be expanded so far");
+		goto out;
+	}
+	rc = -EINVAL;
+	if (sectors <= d->ext[0].sectors || sectors > VMDK_MAX_CAPACITY) {
+		vmdk_set_error("new size must be larger than the current one");
+		goto out;
+	}
+	snprintf(from, sizeof(from), "RW %llu FLAT", (unsigned long long)d->ext[0].sectors);
+	snprintf(to, sizeof(to), "RW %llu FLAT", (unsigned long long)sectors);
+	char *hit = strstr(d->desc, from);
+	if (!hit)
+		goto out;
+	char *nd = malloc(strlen(d->desc) + strlen(to) + 1);
+	if (!nd) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	sprintf(nd, "%.*s%s%s", (int)(hit - d->desc), d->desc, to, hit + strlen(from));
+	if (ftruncate(d->ext[0].fd, (off_t)((d->ext[0].flat_offset + sectors) * 512)) < 0) {
+		free(nd);
+		rc = -errno;
+		goto out;
+	}
+	free(d->desc);
+	d->desc = nd;
+	rc = vmdk_rewrite_descriptor(d);
+out:
+	vmdk_close(d);
+	return rc;
+}

@@ -118,19 +118,19 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: vdiskmanager -c -s SIZE -a ide|buslogic|lsilogic -t 0|2 DISK\n"
 		"       vdiskmanager -r SRC -t 0|2|7(raw) DST\n"
-		"       vdiskmanager -n SRC DST\n       vdiskmanager -R DISK\n       vdiskmanager info DISK\n");
+		"       vdiskmanager -x SIZE DISK (monolithicFlat)\n       vdiskmanager -n SRC DST\n       vdiskmanager -R DISK\n       vdiskmanager info DISK\n");
 }
 
 int main(int argc, char **argv)
 {
 	int opt, create = 0, check = 0, type = 0;
-	const char *rename_from = NULL;
+	const char *rename_from = NULL, *expand = NULL;
 	const char *size = NULL, *adapter = "ide", *src = NULL;
 	uint64_t bytes;
 
 	if (argc == 3 && strcmp(argv[1], "info") == 0)
 		return info(argv[2]);
-	while ((opt = getopt(argc, argv, "cs:a:t:r:Rn:")) != -1) {
+	while ((opt = getopt(argc, argv, "cs:a:t:r:Rn:x:")) != -1) {
 		switch (opt) {
 		case 'c': create = 1; break;
 		case 's': size = optarg; break;
@@ -139,6 +139,7 @@ int main(int argc, char **argv)
 		case 'r': src = optarg; break;
 		case 'R': check = 1; break;
 		case 'n': rename_from = optarg; break;
+		case 'x': expand = optarg; break;
 		default: usage(); return 1;
 		}
 	}
@@ -150,6 +151,14 @@ int main(int argc, char **argv)
 	if (type != 0 && type != 2 && !(src && type == 7)) {
 		fprintf(stderr, "Error: disk type %d is not supported yet\n", type);
 		return 1;
+	}
+	if (expand) {
+		if (parse_size(expand, &bytes)) {
+			fprintf(stderr, "Error: bad size %s\n", expand);
+			return 1;
+		}
+		int rc = vmdk_expand(disk, bytes);
+		return rc ? fail(disk, rc) : 0;
 	}
 	if (rename_from) {
 		int rc = vmdk_rename(rename_from, disk);

@@ -34,6 +34,8 @@ int vmdk_create(const char *path, enum vmdk_type type, uint64_t capacity,
 int vmdk_create_child(const char *path, const char *parent_path);
 /* Renames a monolithic disk (and its flat extent), updating the descriptor. */
 int vmdk_rename(const char *src, const char *dst);
+/* Grows a monolithicFlat disk to capacity bytes. */
+int vmdk_expand(const char *path, uint64_t capacity);
 int vmdk_pread(struct vmdk *d, void *buf, uint64_t len, uint64_t off);
 int vmdk_pwrite(struct vmdk *d, const void *buf, uint64_t len, uint64_t off);
 int vmdk_flush(struct vmdk *d);
