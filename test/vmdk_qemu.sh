@@ -24,6 +24,7 @@ done
 qemu-img create -f vmdk -b "$T/q-monolithicSparse.vmdk" -F vmdk "$T/child.vmdk" >/dev/null
 "$VDM" -r "$T/child.vmdk" -t 7 "$T/child.raw" >/dev/null
 cmp "$T/src.raw" "$T/child.raw"
+"$VDM" info "$T/child.vmdk" | grep -q "CID chain: [0-9a-f]* -> [0-9a-f]*$"
 # Our writes to qemu-made images pass qemu-img check and read back.
 cp "$T/q-monolithicSparse.vmdk" "$T/w.vmdk"
 "$top_builddir/test/vmdk_crashwriter" "$T/w.vmdk" "$T/cnt"

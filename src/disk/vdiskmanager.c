@@ -110,6 +110,13 @@ static int info(const char *path)
 	       (unsigned long long)i.allocated, i.cylinders, i.heads, i.sectors, i.cid, i.parent_cid);
 	if (i.parent_hint[0])
 		printf("parent: %s\n", i.parent_hint);
+	printf("CID chain: %08x", i.cid);
+	for (struct vmdk *p = vmdk_parent(d); p; p = vmdk_parent(p)) {
+		struct vmdk_info pi;
+		vmdk_get_info(p, &pi);
+		printf(" -> %08x", pi.cid);
+	}
+	printf("\n");
 	vmdk_close(d);
 	return 0;
 }

@@ -732,6 +732,11 @@ void vmdk_close(struct vmdk *d)
 	vmdk_free(d);
 }
 
+struct vmdk *vmdk_parent(struct vmdk *d)
+{
+	return d->parent;
+}
+
 uint64_t vmdk_size(struct vmdk *d)
 {
 	return d->bd.size;

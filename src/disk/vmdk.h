@@ -42,6 +42,8 @@ int vmdk_flush(struct vmdk *d);
 void vmdk_close(struct vmdk *d);
 int vmdk_get_info(struct vmdk *d, struct vmdk_info *info);
 uint64_t vmdk_size(struct vmdk *d);
+/* The opened parent of a delta disk, or NULL. */
+struct vmdk *vmdk_parent(struct vmdk *d);
 /* Checks the disk, printing every problem to report; repairs what it can
  * when repair is set.  Returns the number of problems left, or -errno. */
 int vmdk_check(const char *path, int repair, FILE *report);
