@@ -8,7 +8,7 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 head -c 8388608 /dev/urandom > "$T/src.raw"
 dd if=/dev/zero of="$T/src.raw" bs=65536 seek=20 count=30 conv=notrunc 2>/dev/null
-for t in 0 2; do
+for t in 0 1 2 3; do
 	"$VDM" -r "$T/src.raw" -t $t "$T/ours$t.vmdk" >/dev/null
 	qemu-img check "$T/ours$t.vmdk" >/dev/null 2>&1 || [ $t = 2 ]
 	qemu-img convert -f vmdk -O raw "$T/ours$t.vmdk" "$T/back$t.raw"

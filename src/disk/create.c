@@ -1,5 +1,6 @@
 /* Creating disks: monolithicSparse, monolithicFlat and sparse delta disks. */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,6 +142,56 @@ int vmdk_create(const char *path, enum vmdk_type type, uint64_t capacity,
 			return -errno;
 		rc = vmdk_full_pwrite(fd, desc, (size_t)len, 0);
 		close(fd);
+		return rc;
+	}
+	if (type == VMDK_SPLIT_SPARSE || type == VMDK_SPLIT_FLAT) {
+		/* Extents of at most 2 GiB each, named base-s001.vmdk / base-f001.vmdk. */
+		const uint64_t max = (2ull << 30) / 512;
+		size_t n = strlen(path), used = 0;
+		char *extents = calloc(1, 64 * (PATH_MAX + 64));
+		int rc = 0, fd;
+
+		if (n < 5 || strcmp(path + n - 5, ".vmdk") != 0 || !extents ||
+		    (sectors + max - 1) / max > VMDK_MAX_EXTENTS) {
+			free(extents);
+			return -EINVAL;
+		}
+		for (uint64_t s0 = 0, i = 1; !rc && s0 < sectors; s0 += max, i++) {
+			uint64_t cnt = sectors - s0 < max ? sectors - s0 : max;
+			char file[PATH_MAX];
+			bool sparse = type == VMDK_SPLIT_SPARSE;
+
+			snprintf(file, sizeof(file), "%.*s-%c%03llu.vmdk", (int)(n - 5), path,
+				 sparse ? 's' : 'f', (unsigned long long)i);
+			used += (size_t)sprintf(extents + used, "RW %llu %s \"%s\"%s\n",
+						(unsigned long long)cnt, sparse ? "SPARSE" : "FLAT",
+						base_name(file), sparse ? "" : " 0");
+			if (sparse) {
+				rc = create_sparse(file, cnt, "");
+			} else {
+				fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+				if (fd < 0 || ftruncate(fd, (off_t)(cnt * 512)) < 0)
+					rc = -errno;
+				if (fd >= 0)
+					close(fd);
+			}
+		}
+		if (used)
+			extents[used - 1] = '\0';
+		char *desc = malloc(used + 4096);
+		if (!rc && desc) {
+			int len = make_desc(desc, used + 4096, type == VMDK_SPLIT_SPARSE ?
+					    "twoGbMaxExtentSparse" : "twoGbMaxExtentFlat", sectors,
+					    extents, 0xffffffffu, NULL, adapter, hw);
+			fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+			rc = fd < 0 ? -errno : vmdk_full_pwrite(fd, desc, (size_t)len, 0);
+			if (fd >= 0)
+				close(fd);
+		} else if (!rc) {
+			rc = -ENOMEM;
+		}
+		free(desc);
+		free(extents);
 		return rc;
 	}
 	vmdk_set_error("disk type %d not supported", (int)type);

@@ -155,7 +155,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	const char *disk = argv[optind];
-	if (type != 0 && type != 2 && !(src && type == 7)) {
+	if ((type < 0 || type > 3) && !(src && type == 7)) {
 		fprintf(stderr, "Error: disk type %d is not supported yet\n", type);
 		return 1;
 	}

@@ -13,7 +13,9 @@ struct vmdk;
 /* vmware-vdiskmanager's -t numbers. */
 enum vmdk_type {
 	VMDK_MONOLITHIC_SPARSE = 0,
+	VMDK_SPLIT_SPARSE = 1,          /* twoGbMaxExtentSparse */
 	VMDK_MONOLITHIC_FLAT = 2,
+	VMDK_SPLIT_FLAT = 3,            /* twoGbMaxExtentFlat */
 };
 
 enum vmdk_adapter { VMDK_ADAPTER_IDE, VMDK_ADAPTER_BUSLOGIC, VMDK_ADAPTER_LSILOGIC };
