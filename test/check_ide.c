@@ -267,8 +267,7 @@ START_TEST(errors_and_reset)
 	ck_assert_uint_eq(iobus_in(io, 0x1f3, 1), 1);
 	ck_assert_uint_eq(iobus_in(io, 0x1f1, 1), 1);
 	ck_assert_uint_eq(iobus_in(io, 0x1f0, 2), 0xffff);
-	/* ATAPI is not there yet. */
-	ck_assert_int_eq(ide_attach(ide, 1, 0, IDE_ATAPI, &disk.bd), -ENOTSUP);
+	ck_assert_int_eq(ide_attach(ide, 0, 1, IDE_ATA, NULL), -EINVAL);
 	ck_assert_int_eq(ide_attach(ide, 2, 0, IDE_ATA, &disk.bd), -EINVAL);
 }
 END_TEST
@@ -394,6 +393,176 @@ START_TEST(hostile_dma)
 }
 END_TEST
 
+/* ATAPI on the secondary master: a 64-sector CD in the same memdisk. */
+static void cd_attach(void)
+{
+	static struct memdisk cd;
+
+	cd = disk;
+	cd.bd.size = 64 * 2048;
+	ck_assert_int_eq(ide_attach(ide, 1, 0, IDE_ATAPI, &cd.bd), 0);
+}
+
+/* Sends a 12-byte packet with byte-count limit bcl; dma selects DMA. */
+static void packet(const uint8_t *p, uint16_t bcl, bool dma)
+{
+	iobus_out(io, 0x176, 1, 0xa0);
+	iobus_out(io, 0x171, 1, dma ? 1 : 0);
+	iobus_out(io, 0x174, 1, bcl & 0xff);
+	iobus_out(io, 0x175, 1, bcl >> 8);
+	iobus_out(io, 0x177, 1, 0xa0);
+	ck_assert_uint_eq(iobus_in(io, 0x376, 1) & 0x08, 0x08);
+	ck_assert_uint_eq(iobus_in(io, 0x172, 1) & 3, 1); /* CoD */
+	for (int i = 0; i < 12; i += 2)
+		iobus_out(io, 0x170, 2, (uint32_t)(p[i] | p[i + 1] << 8));
+}
+
+/* Reads whatever DRQ chunks come, up to max bytes; returns bytes read. */
+static uint32_t pio_in(uint8_t *buf, uint32_t max, uint32_t *chunks)
+{
+	uint32_t got = 0;
+
+	*chunks = 0;
+	while (iobus_in(io, 0x177, 1) & 0x08) {
+		uint32_t n = iobus_in(io, 0x174, 1) | iobus_in(io, 0x175, 1) << 8;
+		ck_assert_uint_eq(iobus_in(io, 0x172, 1) & 3, 2);
+		(*chunks)++;
+		for (uint32_t i = 0; i < n; i += 2) {
+			uint16_t w = (uint16_t)iobus_in(io, 0x170, 2);
+			if (got + 1 < max) {
+				buf[got] = (uint8_t)w;
+				buf[got + 1] = (uint8_t)(w >> 8);
+			}
+			got += 2;
+		}
+	}
+	return got;
+}
+
+static uint8_t sense_key(void)
+{
+	static const uint8_t rs[12] = { 0x03, 0, 0, 0, 18 };
+	uint8_t b[18];
+	uint32_t c;
+
+	packet(rs, 18, false);
+	ck_assert_uint_eq(pio_in(b, sizeof(b), &c), 18);
+	return b[2];
+}
+
+START_TEST(atapi_basics)
+{
+	static const uint8_t tur[12] = { 0 };
+	static const uint8_t cap[12] = { 0x25 };
+	static const uint8_t bad[12] = { 0xff };
+	static const uint8_t inq[12] = { 0x12, 0, 0, 0, 36 };
+	static const uint8_t toc[12] = { 0x43, 0, 0, 0, 0, 0, 1, 0, 100 };
+	uint8_t b[512];
+	uint32_t c;
+
+	cd_attach();
+	/* Signature and IDENTIFY DEVICE abort. */
+	ck_assert_uint_eq(iobus_in(io, 0x174, 1), 0x14);
+	ck_assert_uint_eq(iobus_in(io, 0x175, 1), 0xeb);
+	iobus_out(io, 0x177, 1, 0xec);
+	ck_assert_uint_eq(iobus_in(io, 0x177, 1) & 1, 1);
+	ck_assert_uint_eq(iobus_in(io, 0x175, 1), 0xeb);
+	iobus_out(io, 0x177, 1, 0xa1);
+	ck_assert_int_eq(irq[15], 1);
+	ck_assert_uint_eq(iobus_in(io, 0x177, 1) & 0x08, 0x08);
+	for (int i = 0; i < 256; i++) {
+		uint16_t w = (uint16_t)iobus_in(io, 0x170, 2);
+		b[2 * i] = (uint8_t)w;
+		b[2 * i + 1] = (uint8_t)(w >> 8);
+	}
+	ck_assert_uint_eq(b[1], 0x85);
+	ck_assert_uint_eq(b[0], 0x80);
+	packet(tur, 0, false);
+	ck_assert_uint_eq(iobus_in(io, 0x177, 1), 0x50);
+	ck_assert_uint_eq(iobus_in(io, 0x172, 1), 3);
+	packet(cap, 8, false);
+	ck_assert_uint_eq(pio_in(b, sizeof(b), &c), 8);
+	ck_assert_uint_eq(b[3], 63);
+	ck_assert_uint_eq(b[6], 0x08);
+	packet(inq, 36, false);
+	ck_assert_uint_eq(pio_in(b, sizeof(b), &c), 36);
+	ck_assert_uint_eq(b[0], 0x05);
+	packet(toc, 100, false);
+	ck_assert_uint_eq(pio_in(b, sizeof(b), &c), 20);
+	ck_assert_uint_eq(b[6], 1);
+	ck_assert_uint_eq(b[14], 0xaa);
+	ck_assert_uint_eq(b[19], 64);
+	/* Unknown opcode: CHECK CONDITION, ILLEGAL REQUEST in sense. */
+	packet(bad, 0, false);
+	ck_assert_uint_eq(iobus_in(io, 0x177, 1), 0x41);
+	ck_assert_uint_eq(iobus_in(io, 0x171, 1), 0x54);
+	ck_assert_uint_eq(sense_key(), 5);
+	ck_assert_uint_eq(sense_key(), 0);
+}
+END_TEST
+
+START_TEST(atapi_read)
+{
+	static const uint8_t r10[12] = { 0x28, 0, 0, 0, 0, 3, 0, 0, 2 };
+	static const uint8_t r12[12] = { 0xa8, 0, 0, 0, 0, 5, 0, 0, 0, 1 };
+	static const uint8_t oor[12] = { 0x28, 0, 0, 0, 0, 63, 0, 0, 2 };
+	static uint8_t b[8192];
+	uint32_t c;
+
+	cd_attach();
+	/* READ(10) of two sectors with a 1000-byte limit: five chunks. */
+	packet(r10, 1000, false);
+	ck_assert_uint_eq(pio_in(b, sizeof(b), &c), 4096);
+	ck_assert_uint_eq(c, 5);
+	for (uint32_t i = 0; i < 4096; i++)
+		ck_assert_uint_eq(b[i], disk.data[3 * 2048 + i]);
+	ck_assert_uint_eq(iobus_in(io, 0x177, 1), 0x50);
+	ck_assert_uint_eq(iobus_in(io, 0x170, 2), 0xffff); /* endless PIO */
+	/* Past the end: ILLEGAL REQUEST. */
+	packet(oor, 2048, false);
+	ck_assert_uint_eq(iobus_in(io, 0x177, 1), 0x41);
+	ck_assert_uint_eq(sense_key(), 5);
+	/* READ(12) through DMA. */
+	bm_setup();
+	prd(0x1000, 0x4000, 2048, true);
+	iobus_out(io, 0xc00c, 4, 0x1000);
+	packet(r12, 0, true);
+	iobus_out(io, 0xc008, 1, 0x09);
+	ck_assert_uint_eq(iobus_in(io, 0xc00a, 1) & 7, IDE_BM_IRQ);
+	ck_assert_uint_eq(iobus_in(io, 0x177, 1), 0x50);
+	for (uint32_t i = 0; i < 2048; i++)
+		ck_assert_uint_eq(pmap_read(pm, 0x4000 + i, 1), disk.data[5 * 2048 + i]);
+}
+END_TEST
+
+START_TEST(atapi_media)
+{
+	static const uint8_t tur[12] = { 0 };
+	static const uint8_t gesn[12] = { 0x4a, 1, 0, 0, 0x10, 0, 0, 0, 8 };
+	uint8_t b[16];
+	uint32_t c;
+
+	ck_assert_int_eq(ide_attach(ide, 1, 0, IDE_ATAPI, NULL), 0);
+	packet(tur, 0, false);
+	ck_assert_uint_eq(iobus_in(io, 0x177, 1), 0x41);
+	ck_assert_uint_eq(sense_key(), 2);
+	ck_assert_int_eq(ide_change_media(ide, 1, 0, &disk.bd), 0);
+	packet(gesn, 8, false);
+	ck_assert_uint_eq(pio_in(b, sizeof(b), &c), 8);
+	ck_assert_uint_eq(b[4], 0x02);
+	ck_assert_uint_eq(b[5], 0x02);
+	packet(gesn, 8, false);
+	pio_in(b, sizeof(b), &c);
+	ck_assert_uint_eq(b[4], 0x00);
+	packet(tur, 0, false);
+	ck_assert_uint_eq(iobus_in(io, 0x177, 1), 0x41);
+	ck_assert_uint_eq(iobus_in(io, 0x171, 1) >> 4, 6);
+	packet(tur, 0, false);
+	ck_assert_uint_eq(iobus_in(io, 0x177, 1), 0x50);
+	ck_assert_int_eq(ide_change_media(ide, 0, 0, NULL), -EINVAL);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ide");
@@ -409,6 +578,9 @@ int main(void)
 	tcase_add_test(tc, pci_function);
 	tcase_add_test(tc, read_write_dma);
 	tcase_add_test(tc, hostile_dma);
+	tcase_add_test(tc, atapi_basics);
+	tcase_add_test(tc, atapi_read);
+	tcase_add_test(tc, atapi_media);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -26,7 +26,7 @@ static void irq_update(struct ide_channel *ch)
 	irq_set_level(&ch->irq, ch->irq_pending && !(ch->devctl & DC_NIEN));
 }
 
-static void irq_raise_ch(struct ide_channel *ch)
+void ide_irq_raise(struct ide_channel *ch)
 {
 	ch->irq_pending = true;
 	irq_update(ch);
@@ -41,6 +41,8 @@ static void signature(struct ide_channel *ch)
 	ch->select = 0;
 	ch->error = 1; /* diagnostics passed */
 	ch->status = ch->drive[0].kind == IDE_ATA ? ST_DRDY | ST_DSC : 0;
+	if (ch->drive[0].kind == IDE_ATAPI)
+		atapi_signature(ch);
 }
 
 void ide_channel_reset(struct ide_channel *ch)
@@ -48,6 +50,8 @@ void ide_channel_reset(struct ide_channel *ch)
 	ch->buf_pos = ch->buf_len = 0;
 	ch->xfer_left = 0;
 	ch->irq_pending = false;
+	ch->dma_pending = false;
+	ch->packet_phase = false;
 	ch->drive[0].multiple = ch->drive[1].multiple = 0;
 	signature(ch);
 	irq_update(ch);
@@ -58,9 +62,18 @@ int ide_channel_attach(struct ide_channel *ch, int unit, enum ide_kind kind, str
 	struct ata_drive *d;
 	uint64_t cyl;
 
-	if (unit < 0 || unit > 1 || kind != IDE_ATA || !bd)
-		return kind == IDE_ATAPI ? -ENOTSUP : -EINVAL;
+	if (unit < 0 || unit > 1 || (kind != IDE_ATA && kind != IDE_ATAPI) ||
+	    (kind == IDE_ATA && !bd))
+		return -EINVAL;
 	d = &ch->drive[unit];
+	if (kind == IDE_ATAPI) {
+		d->kind = kind;
+		d->bd = bd;
+		d->sectors = bd ? bd->size / ATAPI_SECTOR : 0;
+		d->unit_attention = false;
+		ide_channel_reset(ch);
+		return 0;
+	}
 	d->kind = kind;
 	d->bd = bd;
 	d->sectors = bd->size / ATA_SECTOR;
@@ -136,14 +149,14 @@ static void cmd_error(struct ide_channel *ch, uint8_t err)
 	ch->status = ST_DRDY | ST_ERR;
 	ch->buf_pos = ch->buf_len = 0;
 	ch->xfer_left = 0;
-	irq_raise_ch(ch);
+	ide_irq_raise(ch);
 }
 
 static void cmd_ok(struct ide_channel *ch)
 {
 	ch->error = 0;
 	ch->status = ST_DRDY | ST_DSC;
-	irq_raise_ch(ch);
+	ide_irq_raise(ch);
 }
 
 /* Decodes the address and count of the current command; false when the
@@ -190,7 +203,7 @@ static void read_block(struct ide_channel *ch)
 	ch->buf_len = n * ATA_SECTOR;
 	ch->pio_write = false;
 	ch->status = ST_DRDY | ST_DSC | ST_DRQ;
-	irq_raise_ch(ch);
+	ide_irq_raise(ch);
 }
 
 static void write_block_start(struct ide_channel *ch)
@@ -220,7 +233,7 @@ static void write_block_done(struct ide_channel *ch)
 		write_block_start(ch);
 	else
 		ch->status = ST_DRDY | ST_DSC;
-	irq_raise_ch(ch);
+	ide_irq_raise(ch);
 }
 
 static void pio_start(struct ide_channel *ch, struct ata_drive *d, bool lba48, bool multi,
@@ -270,7 +283,8 @@ static void dma_start(struct ide_channel *ch, struct ata_drive *d, bool lba48, b
 uint8_t ide_channel_dma(struct ide_channel *ch, struct pmap *pm, uint32_t prd)
 {
 	struct ata_drive *d = cur(ch);
-	uint8_t sec[ATA_SECTOR];
+	uint8_t sec[ATAPI_SECTOR];
+	uint32_t ssz = d->kind == IDE_ATAPI ? ATAPI_SECTOR : ATA_SECTOR;
 	uint32_t sec_pos = 0;
 	bool eot = false;
 	uint8_t bm;
@@ -290,11 +304,11 @@ uint8_t ide_channel_dma(struct ide_channel *ch, struct pmap *pm, uint32_t prd)
 			len = 0x10000;
 		eot = e[7] & 0x80;
 		while (len && ch->xfer_left) {
-			uint32_t chunk = ATA_SECTOR - sec_pos;
+			uint32_t chunk = ssz - sec_pos;
 			if (chunk > len)
 				chunk = len;
 			if (sec_pos == 0 && !ch->dma_write &&
-			    blockdev_pread(d->bd, sec, ATA_SECTOR, ch->xfer_lba * ATA_SECTOR) < 0)
+			    blockdev_pread(d->bd, sec, ssz, ch->xfer_lba * ssz) < 0)
 				goto fail;
 			if (ch->dma_write)
 				pmap_read_buf(pm, addr, sec + sec_pos, chunk);
@@ -303,9 +317,9 @@ uint8_t ide_channel_dma(struct ide_channel *ch, struct pmap *pm, uint32_t prd)
 			sec_pos += chunk;
 			addr += chunk;
 			len -= chunk;
-			if (sec_pos == ATA_SECTOR) {
+			if (sec_pos == ssz) {
 				if (ch->dma_write &&
-				    blockdev_pwrite(d->bd, sec, ATA_SECTOR, ch->xfer_lba * ATA_SECTOR) < 0)
+				    blockdev_pwrite(d->bd, sec, ssz, ch->xfer_lba * ssz) < 0)
 					goto fail;
 				sec_pos = 0;
 				ch->xfer_lba++;
@@ -320,15 +334,19 @@ uint8_t ide_channel_dma(struct ide_channel *ch, struct pmap *pm, uint32_t prd)
 	if (ch->xfer_left) {
 		/* The table ran out before the data: bus master error. */
 		ch->xfer_left = 0;
-		cmd_error(ch, ER_ABRT);
+		cmd_error(ch, d->kind == IDE_ATAPI ? 0x54 : ER_ABRT);
 		return IDE_BM_ERROR | IDE_BM_IRQ;
 	}
 	bm = IDE_BM_IRQ | (eot ? 0 : IDE_BM_ACTIVE);
-	cmd_ok(ch);
+	if (d->kind == IDE_ATAPI)
+		atapi_dma_done(ch);
+	else
+		cmd_ok(ch);
 	return bm;
 fail:
 	ch->dma_pending = false;
-	cmd_error(ch, ER_ABRT);
+	ch->xfer_left = 0;
+	cmd_error(ch, d->kind == IDE_ATAPI ? 0x34 : ER_ABRT);
 	return IDE_BM_IRQ;
 }
 
@@ -340,6 +358,16 @@ static void ata_command(struct ide_channel *ch, uint8_t cmd)
 
 	if (d->kind == IDE_NONE)
 		return;
+	if (d->kind == IDE_ATAPI) {
+		ch->cmd = cmd;
+		ch->irq_pending = false;
+		ch->buf_pos = ch->buf_len = 0;
+		ch->xfer_left = 0;
+		ch->dma_pending = false;
+		ch->packet_phase = false;
+		atapi_command(ch, d, cmd);
+		return;
+	}
 	ch->cmd = cmd;
 	ch->irq_pending = false;
 	ch->buf_pos = ch->buf_len = 0;
@@ -352,7 +380,7 @@ static void ata_command(struct ide_channel *ch, uint8_t cmd)
 		ch->pio_write = false;
 		ch->error = 0;
 		ch->status = ST_DRDY | ST_DSC | ST_DRQ;
-		irq_raise_ch(ch);
+		ide_irq_raise(ch);
 		break;
 	case 0xc8: case 0xc9: dma_start(ch, d, false, false); break;
 	case 0x25: dma_start(ch, d, true, false); break;
@@ -419,6 +447,13 @@ static uint32_t data_read(struct ide_channel *ch, unsigned size)
 
 	if (!(ch->status & ST_DRQ) || ch->pio_write || ch->buf_pos >= ch->buf_len)
 		return 0xffffffffu >> (32 - 8 * size);
+	if (cur(ch)->kind == IDE_ATAPI) {
+		for (unsigned i = 0; i < size && ch->buf_pos < ch->drq_end; i++)
+			v |= (uint32_t)ch->buf[ch->buf_pos++] << (8 * i);
+		if (ch->buf_pos >= ch->drq_end)
+			atapi_next_chunk(ch, cur(ch));
+		return v;
+	}
 	for (unsigned i = 0; i < size && ch->buf_pos < ch->buf_len; i++)
 		v |= (uint32_t)ch->buf[ch->buf_pos++] << (8 * i);
 	if (ch->buf_pos >= ch->buf_len) {
@@ -437,7 +472,11 @@ static void data_write(struct ide_channel *ch, unsigned size, uint32_t val)
 		return;
 	for (unsigned i = 0; i < size && ch->buf_pos < ch->buf_len; i++)
 		ch->buf[ch->buf_pos++] = (uint8_t)(val >> (8 * i));
-	if (ch->buf_pos >= ch->buf_len)
+	if (ch->buf_pos < ch->buf_len)
+		return;
+	if (ch->packet_phase)
+		atapi_packet(ch, cur(ch));
+	else
 		write_block_done(ch);
 }
 

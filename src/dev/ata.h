@@ -11,6 +11,7 @@
 #include "mem/pmap.h"
 
 #define ATA_SECTOR 512
+#define ATAPI_SECTOR 2048
 #define ATA_MAX_SECTORS 256 /* per PIO block we buffer: one command's worth of LBA28 */
 
 enum ide_kind { IDE_NONE, IDE_ATA, IDE_ATAPI };
@@ -21,6 +22,9 @@ struct ata_drive {
 	uint64_t sectors;
 	uint16_t cyls, heads, spt;
 	unsigned multiple; /* SET MULTIPLE MODE count, 0 = off */
+	/* ATAPI state: pending sense, media change, lock. */
+	uint8_t sense_key, asc, ascq;
+	bool unit_attention, media_event, locked;
 };
 
 struct ide_channel {
@@ -41,7 +45,23 @@ struct ide_channel {
 	uint8_t cmd;
 	bool dma_pending;      /* a DMA command waits for the bus master */
 	bool dma_write;
+	/* ATAPI: receiving the packet; end of the current DRQ chunk. */
+	bool packet_phase;
+	uint32_t drq_end;
+	uint32_t bcl;
 };
+
+/* Marks the channel's interrupt pending (shared by ata.c and atapi.c). */
+void ide_irq_raise(struct ide_channel *ch);
+
+/* ATAPI entry points used by the channel (atapi.c). */
+void atapi_command(struct ide_channel *ch, struct ata_drive *d, uint8_t cmd);
+void atapi_packet(struct ide_channel *ch, struct ata_drive *d);
+void atapi_next_chunk(struct ide_channel *ch, struct ata_drive *d);
+void atapi_signature(struct ide_channel *ch);
+void atapi_dma_done(struct ide_channel *ch);
+/* Replaces the medium (NULL = eject): UNIT ATTENTION and a media event. */
+int ide_channel_change_media(struct ide_channel *ch, int unit, struct blockdev *bd);
 
 void ide_channel_reset(struct ide_channel *ch);
 int ide_channel_attach(struct ide_channel *ch, int unit, enum ide_kind kind, struct blockdev *bd);

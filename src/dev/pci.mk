@@ -14,7 +14,7 @@ test_check_pci_LDADD = src/dev/libhvdev.a src/mem/libhvmem.a src/libhvcore.a $(T
 endif
 
 src_dev_libhvdev_a_SOURCES += \
-	src/dev/ata.c src/dev/ata.h \
+	src/dev/ata.c src/dev/ata.h src/dev/atapi.c \
 	src/dev/piix_ide.c src/dev/piix_ide.h
 
 if HAVE_CHECK

@@ -183,3 +183,10 @@ int ide_attach(struct piix_ide *ide, int channel, int unit, enum ide_kind kind,
 		return -EINVAL;
 	return ide_channel_attach(&ide->ch[channel], unit, kind, bd);
 }
+
+int ide_change_media(struct piix_ide *ide, int channel, int unit, struct blockdev *bd)
+{
+	if (channel < 0 || channel > 1)
+		return -EINVAL;
+	return ide_channel_change_media(&ide->ch[channel], unit, bd);
+}

@@ -15,8 +15,10 @@ int piix_ide_create(struct pci_bus *bus, struct iobus *io, const struct irq_line
 void piix_ide_destroy(struct piix_ide *ide);
 
 /* Puts a drive at channel (0 primary, 1 secondary), unit (0 master,
- * 1 slave).  Only IDE_ATA for now (IDE_ATAPI gives -ENOTSUP). */
+ * 1 slave).  bd may be NULL for an empty CD-ROM (IDE_ATAPI). */
 int ide_attach(struct piix_ide *ide, int channel, int unit, enum ide_kind kind,
 	       struct blockdev *bd);
+/* Inserts (bd) or ejects (NULL) the CD at channel/unit. */
+int ide_change_media(struct piix_ide *ide, int channel, int unit, struct blockdev *bd);
 
 #endif
