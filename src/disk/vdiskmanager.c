@@ -123,8 +123,8 @@ static int info(const char *path)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: vdiskmanager -c -s SIZE -a ide|buslogic|lsilogic -t 0|2 DISK\n"
-		"       vdiskmanager -r SRC -t 0|2|7(raw) DST\n"
+	fprintf(stderr, "usage: vdiskmanager -c -s SIZE -a ide|buslogic|lsilogic -t 0..3 DISK\n"
+		"       vdiskmanager -r SRC -t 0..3|7(raw) DST\n"
 		"       vdiskmanager -x SIZE DISK (monolithicFlat)\n       vdiskmanager -n SRC DST\n       vdiskmanager -R DISK\n       vdiskmanager info DISK\n");
 }
 
