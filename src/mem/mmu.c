@@ -275,8 +275,10 @@ int mmu_translate(struct mmu *m, uint32_t lin, unsigned acc, struct mmu_xlate *o
 	struct walk w = { .user_ok = true, .write_ok = true };
 	uint8_t *page;
 
-	if (kind > MMU_X)
+	if (kind > MMU_X) {
+		*pf_err = 0; /* not an access kind: a caller bug, never a guest one */
 		return -1;
+	}
 	mmu_sync(m);
 	if (!paging(m->cr0)) {
 		w.gpa = lin & m->a20_mask;
