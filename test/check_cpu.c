@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <check.h>
+#include "check_run.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -191,16 +192,10 @@ int main(void)
 {
 	Suite *s = suite_create("cpu");
 	TCase *tc = tcase_create("real");
-	SRunner *sr;
-	int nf;
 
 	tcase_add_test(tc, test_reset_state);
 	tcase_add_test(tc, test_real_mode_program);
 	tcase_add_test(tc, test_ud_and_irq);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

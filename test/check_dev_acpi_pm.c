@@ -3,6 +3,7 @@
 #include "dev/acpi_pm.h"
 
 #include <check.h>
+#include "check_run.h"
 #include <stdlib.h>
 
 static int poweroffs;
@@ -54,14 +55,8 @@ int main(void)
 {
 	Suite *s = suite_create("acpi_pm");
 	TCase *tc = tcase_create("acpi_pm");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, timer_and_s5);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -3,6 +3,7 @@
 #include "dev/chardev.h"
 
 #include <check.h>
+#include "check_run.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,17 +122,11 @@ int main(void)
 {
 	Suite *s = suite_create("chardev");
 	TCase *tc = tcase_create("chardev");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, file_backend);
 	tcase_add_test(tc, pipe_backend);
 	tcase_add_test(tc, network_backend_telnet);
 	tcase_add_test(tc, full_ring_drops);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -4,6 +4,7 @@
 #include "log.h"
 
 #include <check.h>
+#include "check_run.h"
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -76,15 +77,9 @@ int main(void)
 {
 	Suite *s = suite_create("debugport");
 	TCase *tc = tcase_create("debugport");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, ports);
 	tcase_add_test(tc, rate_limited);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -3,6 +3,7 @@
 #include "dev/fw_cfg.h"
 
 #include <check.h>
+#include "check_run.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,16 +128,10 @@ int main(void)
 {
 	Suite *s = suite_create("fw_cfg");
 	TCase *tc = tcase_create("fw_cfg");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, signature_id_dir_files);
 	tcase_add_test(tc, dma_reads_and_hostile);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

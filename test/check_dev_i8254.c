@@ -3,6 +3,7 @@
 #include "dev/i8254.h"
 
 #include <check.h>
+#include "check_run.h"
 #include <stdlib.h>
 
 static struct iobus *bus;
@@ -157,8 +158,6 @@ int main(void)
 {
 	Suite *s = suite_create("i8254");
 	TCase *tc = tcase_create("pit");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, mode2_rate_generator_irq0);
@@ -167,9 +166,5 @@ int main(void)
 	tcase_add_test(tc, mode3_square_wave_readback);
 	tcase_add_test(tc, bcd_lsb_msb_modes);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -3,6 +3,7 @@
 #include "dev/i8259.h"
 
 #include <check.h>
+#include "check_run.h"
 #include <stdlib.h>
 
 static struct iobus *bus;
@@ -171,8 +172,6 @@ int main(void)
 {
 	Suite *s = suite_create("i8259");
 	TCase *tc = tcase_create("pic");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, priority_and_eoi);
@@ -181,9 +180,5 @@ int main(void)
 	tcase_add_test(tc, spurious_and_poll);
 	tcase_add_test(tc, auto_eoi_rotation_smm);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -3,6 +3,7 @@
 #include "dev/mc146818.h"
 
 #include <check.h>
+#include "check_run.h"
 #include <errno.h>
 #include <stdlib.h>
 
@@ -175,8 +176,6 @@ int main(void)
 {
 	Suite *s = suite_create("mc146818");
 	TCase *tc = tcase_create("rtc");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, time_bcd_binary_12h);
@@ -184,9 +183,5 @@ int main(void)
 	tcase_add_test(tc, periodic_rates);
 	tcase_add_test(tc, alarm_and_nmi_and_cmos);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

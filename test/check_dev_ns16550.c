@@ -3,6 +3,7 @@
 #include "dev/ns16550.h"
 
 #include <check.h>
+#include "check_run.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -144,17 +145,11 @@ int main(void)
 {
 	Suite *s = suite_create("ns16550");
 	TCase *tc = tcase_create("uart");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, divisor_tx_thre);
 	tcase_add_test(tc, loopback_fifo_overrun);
 	tcase_add_test(tc, rx_trigger_timeout_priority);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -3,6 +3,7 @@
 #include "dev/i8042.h"
 
 #include <check.h>
+#include "check_run.h"
 #include <errno.h>
 #include <stdlib.h>
 
@@ -225,8 +226,6 @@ int main(void)
 {
 	Suite *s = suite_create("i8042");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, self_test_and_cmdbyte);
@@ -236,9 +235,5 @@ int main(void)
 	tcase_add_test(tc, mouse_packets_and_wheel);
 	tcase_add_test(tc, hostile_bytes);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

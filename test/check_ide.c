@@ -4,6 +4,7 @@
 #include "dev/piix_ide.h"
 
 #include <check.h>
+#include "check_run.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -567,8 +568,6 @@ int main(void)
 {
 	Suite *s = suite_create("ide");
 	TCase *tc = tcase_create("ata");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, identify);
@@ -582,9 +581,5 @@ int main(void)
 	tcase_add_test(tc, atapi_read);
 	tcase_add_test(tc, atapi_media);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -6,6 +6,7 @@
 #include "dev/piix4_pm.h"
 
 #include <check.h>
+#include "check_run.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -283,8 +284,6 @@ int main(void)
 {
 	Suite *s = suite_create("pci");
 	TCase *tc = tcase_create("pci");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, ids_and_absent);
@@ -294,9 +293,5 @@ int main(void)
 	tcase_add_test(tc, intx_routing);
 	tcase_add_test(tc, pm_function);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

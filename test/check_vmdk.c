@@ -1,6 +1,7 @@
 /* libvmdk tests: differential I/O against a flat buffer, locks, delta
  * disks, malformed files. */
 #include <check.h>
+#include "check_run.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -359,8 +360,6 @@ int main(void)
 {
 	Suite *s = suite_create("vmdk");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int nf;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
@@ -374,9 +373,5 @@ int main(void)
 	tcase_add_test(tc, test_aio);
 	tcase_add_test(tc, test_overlap);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -8,4 +8,4 @@ test_check_core_LDADD = src/libhvcore.a src/mem/libhvmem.a src/dev/libhvdev.a $(
 endif
 
 TESTS += test/vmrun_cli.sh
-EXTRA_DIST += test/vmrun_cli.sh test/data
+EXTRA_DIST += test/vmrun_cli.sh test/data test/check_run.h
