@@ -433,6 +433,27 @@ static int read_compressed(struct vmdk *d, struct vmdk_extent *e, uint64_t sec, 
 	return rc;
 }
 
+/* The extent holding byte off, with *n set to how much of [off, off+len)
+ * it covers without crossing the extent's end or, in a sparse extent, the
+ * current grain: reads and writes go a piece at a time. */
+static struct vmdk_extent *next_piece(struct vmdk *d, uint64_t off, uint64_t len, uint64_t *n)
+{
+	struct vmdk_extent *e = find_extent(d, off / VMDK_SECTOR);
+	uint64_t end;
+
+	if (!e)
+		return NULL;
+	end = (e->start + e->sectors) * VMDK_SECTOR;
+	if (e->kind == VMDK_EXT_SPARSE) {
+		uint64_t g = e->h.grain_size * VMDK_SECTOR;
+		uint64_t gend = ((off - e->start * VMDK_SECTOR) / g + 1) * g + e->start * VMDK_SECTOR;
+		if (gend < end)
+			end = gend;
+	}
+	*n = end - off < len ? end - off : len;
+	return e;
+}
+
 int vmdk_pread(struct vmdk *d, void *buf, uint64_t len, uint64_t off)
 {
 	uint8_t *p = buf;
@@ -440,21 +461,12 @@ int vmdk_pread(struct vmdk *d, void *buf, uint64_t len, uint64_t off)
 	if (off > d->bd.size || len > d->bd.size - off)
 		return -EINVAL;
 	while (len) {
-		struct vmdk_extent *e = find_extent(d, off / VMDK_SECTOR);
-		uint64_t end, n;
+		uint64_t n;
+		struct vmdk_extent *e = next_piece(d, off, len, &n);
 		int rc;
 
 		if (!e)
 			return -EIO;
-		end = (e->start + e->sectors) * VMDK_SECTOR;
-		if (e->kind == VMDK_EXT_SPARSE) {
-			uint64_t g = e->h.grain_size * VMDK_SECTOR;
-			uint64_t gend = ((off - e->start * VMDK_SECTOR) / g + 1) * g +
-					e->start * VMDK_SECTOR;
-			if (gend < end)
-				end = gend;
-		}
-		n = end - off < len ? end - off : len;
 		rc = read_piece(d, e, p, n, off);
 		if (rc)
 			return rc;
@@ -591,19 +603,11 @@ int vmdk_pwrite(struct vmdk *d, const void *buf, uint64_t len, uint64_t off)
 	if (rc)
 		return rc;
 	while (len) {
-		struct vmdk_extent *e = find_extent(d, off / VMDK_SECTOR);
-		uint64_t end, n;
+		uint64_t n;
+		struct vmdk_extent *e = next_piece(d, off, len, &n);
 
 		if (!e)
 			return -EIO;
-		end = (e->start + e->sectors) * VMDK_SECTOR;
-		if (e->kind == VMDK_EXT_SPARSE) {
-			uint64_t g = e->h.grain_size * VMDK_SECTOR;
-			uint64_t gend = ((off - e->start * VMDK_SECTOR) / g + 1) * g + e->start * VMDK_SECTOR;
-			if (gend < end)
-				end = gend;
-		}
-		n = end - off < len ? end - off : len;
 		if (e->kind == VMDK_EXT_ZERO)
 			rc = -EROFS;
 		else if (e->kind == VMDK_EXT_FLAT)
