@@ -351,8 +351,13 @@ int vmx_get_int(struct vmx *v, const char *key, int64_t def, int64_t min, int64_
 	*out = def;
 	if (!s)
 		return 0;
+	/* Decimal, or hexadecimal with 0x: never octal, so "010" is ten. */
 	errno = 0;
-	x = strtoll(s, &end, 0);
+	if ((s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ||
+	    (s[0] == '-' && s[1] == '0' && (s[2] == 'x' || s[2] == 'X')))
+		x = strtoll(s, &end, 16);
+	else
+		x = strtoll(s, &end, 10);
 	if (!*s || *end || errno) {
 		set_err(v, vmx_line(v, key), "%s = \"%s\" is not a number", key, s);
 		return -EINVAL;
@@ -421,7 +426,9 @@ int vmx_get_mac(struct vmx *v, const char *key, uint8_t mac[6], bool *present)
 		return 0;
 	for (int i = 0; i < 6; i++) {
 		int hi = hexval((unsigned char)s[3 * i]), lo = hi < 0 ? -1 : hexval((unsigned char)s[3 * i + 1]);
-		char sep = s[3 * i + 2];
+		/* Only read the separator once both digits exist: before that,
+		 * s[3i + 2] may lie past the string's end. */
+		char sep = lo < 0 ? '\0' : s[3 * i + 2];
 		if (lo < 0 || (i < 5 ? (sep != ':' && sep != '-') : sep != '\0')) {
 			set_err(v, vmx_line(v, key), "%s = \"%s\" is not a MAC address (xx:xx:xx:xx:xx:xx)", key, s);
 			return -EINVAL;

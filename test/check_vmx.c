@@ -114,7 +114,8 @@ START_TEST(typed_getters)
 	write_file("t1 = \"TRUE\"\nt2 = \"yes\"\nf1 = \"false\"\nf2 = \"0\"\nbadb = \"maybe\"\n"
 		   "n = \"42\"\nneg = \"-3\"\nhex = \"0x10\"\nbadn = \"12abc\"\n"
 		   "s1 = \"2G\"\ns2 = \"512\"\ns3 = \"64KB\"\nbads = \"1X\"\n"
-		   "mac = \"00:50:56:01:02:0a\"\nbadmac = \"00:50:56:01:02\"\n");
+		   "mac = \"00:50:56:01:02:0a\"\nbadmac = \"00:50:56:01:02\"\nshortmac = \"00:\"\n"
+		   "dec = \"010\"\nbad8 = \"08\"\n");
 	ck_assert_int_eq(vmx_load(path, &v, err, sizeof(err)), 0);
 	ck_assert_int_eq(vmx_get_bool(v, "t1", false, &b), 0); ck_assert(b);
 	ck_assert_int_eq(vmx_get_bool(v, "t2", false, &b), 0); ck_assert(b);
@@ -137,6 +138,10 @@ START_TEST(typed_getters)
 	ck_assert(present);
 	ck_assert_uint_eq(mac[5], 0x0a);
 	ck_assert_int_lt(vmx_get_mac(v, "badmac", mac, &present), 0);
+	ck_assert_int_lt(vmx_get_mac(v, "shortmac", mac, &present), 0);
+	/* Leading zeros are decimal, not octal. */
+	ck_assert_int_eq(vmx_get_int(v, "dec", 0, 0, 100, &i), 0); ck_assert_int_eq(i, 10);
+	ck_assert_int_eq(vmx_get_int(v, "bad8", 0, 0, 100, &i), 0); ck_assert_int_eq(i, 8);
 	vmx_free(v);
 	unlink(path);
 }
