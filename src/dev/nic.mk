@@ -1,1 +1,13 @@
-# Device fragment: nic
+# Device fragment: nic.  The virtual NICs (e1000, vlance) live in libhvdev;
+# their connection to vswitchd (src/net/nic_backend.c) is a library of its
+# own so the switch's fragment stays untouched.
+noinst_LIBRARIES += src/net/libhvnicbe.a
+src_net_libhvnicbe_a_SOURCES = src/net/nic_backend.c src/net/nic_backend.h
+
+if HAVE_CHECK
+check_PROGRAMS += test/check_nicbe
+TESTS += test/check_nicbe
+test_check_nicbe_SOURCES = test/check_nicbe.c
+test_check_nicbe_CFLAGS = $(TEST_CFLAGS)
+test_check_nicbe_LDADD = src/net/libhvnicbe.a $(TEST_LIBS) -lpthread
+endif
