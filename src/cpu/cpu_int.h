@@ -186,6 +186,12 @@ struct cpu {
 	pthread_cond_t wake;
 	struct cpu_stats stats;
 	struct cpu_tcache *tc;   /* TU cache (exec.c) */
+
+	/* Test and benchmark support: cpu_run() returns CPU_EXIT_REQUEST
+	 * after insn_limit instructions (0 = no limit) and, with stop_on_hlt,
+	 * when the guest halts with interrupts disabled. */
+	uint64_t insn_limit;
+	bool stop_on_hlt;
 };
 
 /* ---- Decoded instructions -------------------------------------------- */
@@ -338,6 +344,15 @@ void cpu_write_cr(struct cpu *c, unsigned n, uint32_t v);
 /* I/O permission (io.c): #GP(0) unless CPL <= IOPL (not V86) or the TSS
  * bitmap allows port..port+size-1. */
 void cpu_check_io(struct cpu *c, uint16_t port, unsigned size);
+
+/* TU cache (exec.c). */
+int cpu_tc_create(struct cpu *c);
+void cpu_tc_destroy(struct cpu *c);
+void cpu_tc_attach(struct cpu *c);   /* installs the pmap code-write hook */
+void cpu_tc_flush(struct cpu *c);
+
+/* Family 6 model 6 stepping 3: EDX at reset and CPUID.1:EAX. */
+#define CPU_SIGNATURE 0x00000663u
 
 /* TLB maintenance the CPU causes (exec.c keeps derived caches in step). */
 void cpu_tlb_changed(struct cpu *c);
