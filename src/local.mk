@@ -6,9 +6,20 @@ src_libhvcore_a_SOURCES = \
 	src/vmx.c src/vmx.h \
 	src/vmconfig.c src/vmconfig.h
 
+# Machine assembly (the PC a .vmx describes) and the stdvga PCI face.
+noinst_LIBRARIES += src/libhvmachine.a
+src_libhvmachine_a_SOURCES = \
+	src/machine.c src/machine.h src/machine_fwcfg.c \
+	src/dev/vga_pci.c src/dev/vga_pci.h
+
+# Everything a program that runs a whole machine links, in link order.
+MACHINE_LIBS = src/libhvmachine.a src/cpu/libhvcpu.a src/cpu/libhvx87.a \
+	src/dev/libhvdev.a src/mem/libhvmem.a src/libhvcore.a src/disk/libvmdk.la \
+	$(UV_LIBS) $(ZLIB_LIBS) -lm -lpthread
+
 bin_PROGRAMS += src/vmrun
-src_vmrun_SOURCES = src/vmrun.c
-src_vmrun_LDADD = src/libhvcore.a $(UV_LIBS) $(ZLIB_LIBS) -lm -lpthread
+src_vmrun_SOURCES = src/vmrun.c src/vmctl.c src/vmctl.h
+src_vmrun_LDADD = $(MACHINE_LIBS)
 src_vmrun_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS)
 
 dist_man_MANS += man/vmrun.1 man/vmx.5

@@ -23,7 +23,7 @@ const char *const vmcfg_known_keys[] = {
 	"log.fileName", "log.rotateSize", "vmx.log.rotateSize", "log.keepOld",
 	"isolation.tools.log.disable", "isolation.tools.copy.disable",
 	"isolation.tools.paste.disable",
-	"hostvm.debugPort", "hostvm.exitPort",
+	"hostvm.debugPort", "hostvm.debugFile", "hostvm.exitPort",
 	NULL,
 };
 
@@ -209,7 +209,7 @@ static int read_ethernet(struct vmx *v, struct vmcfg *cfg, unsigned n)
 int vmcfg_from_vmx(struct vmx *v, struct vmcfg *cfg)
 {
 	uint64_t host_mem, memsize;
-	int64_t vcpus, keep;
+	int64_t vcpus, keep, exit_port;
 	const char *rot_key;
 	int err;
 
@@ -253,6 +253,16 @@ int vmcfg_from_vmx(struct vmx *v, struct vmcfg *cfg)
 			return -ENOENT;
 		}
 	}
+	if ((err = vmx_get_bool(v, "hostvm.debugPort", true, &cfg->debug_port)))
+		return err;
+	if (vmx_get(v, "hostvm.debugFile") && *vmx_get(v, "hostvm.debugFile")) {
+		cfg->debug_file = resolve(v, vmx_get(v, "hostvm.debugFile"));
+		if (!cfg->debug_file)
+			return -ENOMEM;
+	}
+	if ((err = vmx_get_int(v, "hostvm.exitPort", 0, 0, 0xffff, &exit_port)))
+		return err;
+	cfg->exit_port = (uint16_t)exit_port;
 	cfg->log_file = resolve(v, vmx_get(v, "log.fileName") ? vmx_get(v, "log.fileName") : "vmware.log");
 	if (!cfg->log_file)
 		return -ENOMEM;
@@ -352,6 +362,7 @@ void vmcfg_fini(struct vmcfg *cfg)
 		free(cfg->eth[n].network);
 	}
 	free(cfg->bios_file);
+	free(cfg->debug_file);
 	free(cfg->log_file);
 	memset(cfg, 0, sizeof(*cfg));
 }
@@ -384,6 +395,10 @@ void vmcfg_describe(const struct vmcfg *cfg, FILE *out)
 			fprintf(out, " MAC %02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 		fputc('\n', out);
 	}
+	if (cfg->exit_port)
+		fprintf(out, "Exit port:  0x%x\n", cfg->exit_port);
+	if (cfg->debug_file)
+		fprintf(out, "Debug port: 0xE9 to %s\n", cfg->debug_file);
 	fprintf(out, "Log:        %s (rotate at %llu bytes, keep %u old)%s\n", cfg->log_file,
 		(unsigned long long)cfg->log_rotate_size, cfg->log_keep_old,
 		cfg->guest_log_disabled ? ", guest logging off" : "");

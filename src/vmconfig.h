@@ -38,6 +38,12 @@ struct vmcfg {
 		bool has_mac;
 	} eth[VMCFG_ETHERNETS];
 	char *bios_file;
+	/* Test and debug ports: 0xE9/0x80 present (hostvm.debugPort), a file
+	 * receiving the raw 0xE9 bytes (hostvm.debugFile, NULL = none) and the
+	 * exit port (hostvm.exitPort, 0 = none). */
+	bool debug_port;
+	char *debug_file;
+	uint16_t exit_port;
 	/* Logging. */
 	char *log_file;
 	uint64_t log_rotate_size;
