@@ -1,4 +1,6 @@
-/* Creating disks: monolithicSparse, monolithicFlat and sparse delta disks. */
+/* Creating disks: monolithic and split sparse and flat disks, ESX-type
+ * (VMFS) flat disks, and sparse delta disks.  streamOptimized is in
+ * stream.c. */
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
@@ -27,8 +29,8 @@ static uint32_t new_cid(void)
 	return (uint32_t)random() & 0xfffffffeu;
 }
 
-static int make_desc(char *out, size_t cap, const char *type, uint64_t sectors, const char *extent,
-		     uint32_t parent_cid, const char *parent, enum vmdk_adapter a, int hw)
+int vmdk_make_desc(char *out, size_t cap, const char *type, uint64_t sectors, const char *extent,
+		   uint32_t parent_cid, const char *parent, enum vmdk_adapter a, int hw)
 {
 	uint64_t heads = a == VMDK_ADAPTER_IDE ? 16 : 255, secs = 63;
 	uint64_t cyl = sectors / (heads * secs);
@@ -48,7 +50,21 @@ static int make_desc(char *out, size_t cap, const char *type, uint64_t sectors, 
 			adapter_name(a));
 }
 
-static int create_sparse(const char *path, uint64_t sectors, const char *desc)
+/* Sizes a flat extent; preallocated types get their blocks reserved
+ * (zeroed on demand by the file system). */
+static int size_flat(int fd, uint64_t sectors, bool prealloc)
+{
+	if (ftruncate(fd, (off_t)(sectors * 512)) < 0)
+		return -errno;
+	if (prealloc) {
+		int rc = posix_fallocate(fd, 0, (off_t)(sectors * 512));
+		if (rc && rc != EOPNOTSUPP && rc != EINVAL)
+			return -rc;
+	}
+	return 0;
+}
+
+int vmdk_create_sparse(const char *path, uint64_t sectors, const char *desc)
 {
 	struct vmdk_sparse_header h;
 	uint64_t gsz = 128, gtes = 512, ngt = (sectors + gsz * gtes - 1) / (gsz * gtes);
@@ -113,27 +129,30 @@ int vmdk_create(const char *path, enum vmdk_type type, uint64_t capacity,
 	if (type == VMDK_MONOLITHIC_SPARSE) {
 		snprintf(ext, sizeof(ext), "RW %llu SPARSE \"%s\"", (unsigned long long)sectors,
 			 base_name(path));
-		make_desc(desc, sizeof(desc), "monolithicSparse", sectors, ext, 0xffffffffu, NULL,
+		vmdk_make_desc(desc, sizeof(desc), "monolithicSparse", sectors, ext, 0xffffffffu, NULL,
 			  adapter, hw);
-		return create_sparse(path, sectors, desc);
+		return vmdk_create_sparse(path, sectors, desc);
 	}
-	if (type == VMDK_MONOLITHIC_FLAT) {
+	if (type == VMDK_MONOLITHIC_FLAT || type == VMDK_VMFS_FLAT || type == VMDK_VMFS_THIN) {
 		char flat[PATH_MAX];
 		size_t n = strlen(path);
+		bool vmfs = type != VMDK_MONOLITHIC_FLAT;
 		int fd, rc = 0;
 
-		if (n < 5 || strcmp(path + n - 5, ".vmdk") != 0)
+		if (n < 5 || strcmp(path + n - 5, ".vmdk") != 0) {
+			vmdk_set_error("a flat disk's name must end in .vmdk");
 			return -EINVAL;
+		}
 		snprintf(flat, sizeof(flat), "%.*s-flat.vmdk", (int)(n - 5), path);
-		snprintf(ext, sizeof(ext), "RW %llu FLAT \"%s\" 0", (unsigned long long)sectors,
-			 base_name(flat));
-		int len = make_desc(desc, sizeof(desc), "monolithicFlat", sectors, ext, 0xffffffffu,
-				    NULL, adapter, hw);
+		snprintf(ext, sizeof(ext), "RW %llu %s \"%s\"%s", (unsigned long long)sectors,
+			 vmfs ? "VMFS" : "FLAT", base_name(flat), vmfs ? "" : " 0");
+		int len = vmdk_make_desc(desc, sizeof(desc), type == VMDK_MONOLITHIC_FLAT ? "monolithicFlat" :
+					 type == VMDK_VMFS_FLAT ? "vmfs" : "vmfsThin", sectors, ext,
+					 0xffffffffu, NULL, adapter, hw);
 		fd = open(flat, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 		if (fd < 0)
 			return -errno;
-		if (ftruncate(fd, (off_t)(sectors * 512)) < 0)
-			rc = -errno;
+		rc = size_flat(fd, sectors, type != VMDK_VMFS_THIN);
 		close(fd);
 		if (rc)
 			return rc;
@@ -143,6 +162,11 @@ int vmdk_create(const char *path, enum vmdk_type type, uint64_t capacity,
 		rc = vmdk_full_pwrite(fd, desc, (size_t)len, 0);
 		close(fd);
 		return rc;
+	}
+	if (type == VMDK_STREAM_OPTIMIZED) {
+		struct vmdk_stream *st;
+		int rc = vmdk_stream_create(path, capacity, adapter, hw, &st);
+		return rc ? rc : vmdk_stream_close(st);
 	}
 	if (type == VMDK_SPLIT_SPARSE || type == VMDK_SPLIT_FLAT) {
 		/* Extents of at most 2 GiB each, named base-s001.vmdk / base-f001.vmdk. */
@@ -167,11 +191,10 @@ int vmdk_create(const char *path, enum vmdk_type type, uint64_t capacity,
 						(unsigned long long)cnt, sparse ? "SPARSE" : "FLAT",
 						base_name(file), sparse ? "" : " 0");
 			if (sparse) {
-				rc = create_sparse(file, cnt, "");
+				rc = vmdk_create_sparse(file, cnt, "");
 			} else {
 				fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-				if (fd < 0 || ftruncate(fd, (off_t)(cnt * 512)) < 0)
-					rc = -errno;
+				rc = fd < 0 ? -errno : size_flat(fd, cnt, true);
 				if (fd >= 0)
 					close(fd);
 			}
@@ -180,7 +203,7 @@ int vmdk_create(const char *path, enum vmdk_type type, uint64_t capacity,
 			extents[used - 1] = '\0';
 		char *desc = malloc(used + 4096);
 		if (!rc && desc) {
-			int len = make_desc(desc, used + 4096, type == VMDK_SPLIT_SPARSE ?
+			int len = vmdk_make_desc(desc, used + 4096, type == VMDK_SPLIT_SPARSE ?
 					    "twoGbMaxExtentSparse" : "twoGbMaxExtentFlat", sectors,
 					    extents, 0xffffffffu, NULL, adapter, hw);
 			fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -209,10 +232,10 @@ int vmdk_create_child(const char *path, const char *parent_path)
 		return rc;
 	sectors = p->bd.size / 512;
 	snprintf(ext, sizeof(ext), "RW %llu SPARSE \"%s\"", (unsigned long long)sectors, base_name(path));
-	make_desc(desc, sizeof(desc), "monolithicSparse", sectors, ext, p->cid, parent_path,
+	vmdk_make_desc(desc, sizeof(desc), "monolithicSparse", sectors, ext, p->cid, parent_path,
 		  VMDK_ADAPTER_IDE, 4);
 	vmdk_close(p);
-	return create_sparse(path, sectors, desc);
+	return vmdk_create_sparse(path, sectors, desc);
 }
 
 /* Replaces the quoted extent name "from" with "to" in descriptor text. */
@@ -279,49 +302,6 @@ int vmdk_rename(const char *src, const char *dst)
 		}
 	}
 	rc = rename(src, dst) < 0 ? -errno : 0;
-out:
-	vmdk_close(d);
-	return rc;
-}
-
-int vmdk_expand(const char *path, uint64_t capacity)
-{
-	struct vmdk *d;
-	uint64_t sectors = (capacity + 511) / 512;
-	char from[64], to[64];
-	int rc = vmdk_open(path, 0, &d);
-
-	if (rc)
-		return rc;
-	rc = -ENOTSUP;
-	if (d->nextents != 1 || d->ext[0].kind != VMDK_EXT_FLAT || d->parent) {
-		vmdk_set_error("only monolithicFlat disks can be expanded so far");
-		goto out;
-	}
-	rc = -EINVAL;
-	if (sectors <= d->ext[0].sectors || sectors > VMDK_MAX_CAPACITY) {
-		vmdk_set_error("new size must be larger than the current one");
-		goto out;
-	}
-	snprintf(from, sizeof(from), "RW %llu FLAT", (unsigned long long)d->ext[0].sectors);
-	snprintf(to, sizeof(to), "RW %llu FLAT", (unsigned long long)sectors);
-	char *hit = strstr(d->desc, from);
-	if (!hit)
-		goto out;
-	char *nd = malloc(strlen(d->desc) + strlen(to) + 1);
-	if (!nd) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	sprintf(nd, "%.*s%s%s", (int)(hit - d->desc), d->desc, to, hit + strlen(from));
-	if (ftruncate(d->ext[0].fd, (off_t)((d->ext[0].flat_offset + sectors) * 512)) < 0) {
-		free(nd);
-		rc = -errno;
-		goto out;
-	}
-	free(d->desc);
-	d->desc = nd;
-	rc = vmdk_rewrite_descriptor(d);
 out:
 	vmdk_close(d);
 	return rc;

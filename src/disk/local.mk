@@ -6,7 +6,7 @@ bin_PROGRAMS += src/disk/vdiskmanager
 dist_man_MANS += man/vdiskmanager.1
 EXTRA_DIST += src/disk/libvmdk.pc.in
 
-src_disk_libvmdk_la_SOURCES = src/disk/vmdk.c src/disk/create.c src/disk/check.c \
+src_disk_libvmdk_la_SOURCES = src/disk/vmdk.c src/disk/sparse.c src/disk/stream.c src/disk/create.c src/disk/compact.c src/disk/check.c \
 	src/disk/lock.c src/disk/blockdev.c src/disk/aio.c \
 	src/disk/vmdk_int.h
 src_disk_libvmdk_la_CFLAGS = $(AM_CFLAGS) $(ZLIB_CFLAGS) $(UV_CFLAGS)
@@ -32,7 +32,7 @@ endif
 FUZZ_TARGETS += fuzz-vmdk
 CLEANFILES += test/fuzz/fuzz_vmdk
 EXTRA_DIST += test/fuzz/fuzz_vmdk.c
-VMDK_LIB_SRCS = src/disk/vmdk.c src/disk/create.c src/disk/check.c src/disk/lock.c src/disk/blockdev.c src/disk/aio.c
+VMDK_LIB_SRCS = src/disk/vmdk.c src/disk/sparse.c src/disk/stream.c src/disk/create.c src/disk/compact.c src/disk/check.c src/disk/lock.c src/disk/blockdev.c src/disk/aio.c
 fuzz-vmdk: src/disk/vdiskmanager
 	mkdir -p test/fuzz/vmdk-corpus
 	rm -rf test/fuzz/vmdk-corpus/seed.vmdk*

@@ -38,14 +38,23 @@ static int parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
-static void progress(uint64_t done, uint64_t total)
+/* A progress bar, only when stdout is a terminal. */
+static void progress(void *opaque, uint64_t done, uint64_t total)
 {
+	static int last = -1;
+	(void)opaque;
+
 	if (!isatty(STDOUT_FILENO) || !total)
 		return;
 	int pct = (int)(done * 100 / total);
+	if (pct == last)
+		return;
+	last = pct;
 	printf("\rProgress: [%-50.*s] %d%%", pct / 2, "##################################################", pct);
-	if (done == total)
+	if (done >= total) {
 		printf("\n");
+		last = -1;
+	}
 	fflush(stdout);
 }
 
@@ -53,6 +62,7 @@ static int convert(const char *src, int type, const char *dst)
 {
 	struct blockdev *in, *out = NULL;
 	struct vmdk *v = NULL;
+	struct vmdk_stream *st = NULL;
 	uint8_t *buf, *zero;
 	const size_t chunk = 1 << 20;
 	int rc = blockdev_open(src, BLOCKDEV_RDONLY, &in);
@@ -61,10 +71,15 @@ static int convert(const char *src, int type, const char *dst)
 		return fail(src, rc);
 	if (type == 7) {
 		int fd = open(dst, O_WRONLY | O_CREAT | O_EXCL, 0644);
-		if (fd < 0 || ftruncate(fd, (off_t)in->size) < 0)
-			return fail(dst, -errno);
+		if (fd < 0 || ftruncate(fd, (off_t)in->size) < 0) {
+			rc = -errno;
+			blockdev_close(in);
+			return fail(dst, rc);
+		}
 		close(fd);
 		rc = blockdev_open_raw(dst, 0, &out);
+	} else if (type == VMDK_STREAM_OPTIMIZED) {
+		rc = vmdk_stream_create(dst, in->size, VMDK_ADAPTER_IDE, 4, &st);
 	} else {
 		rc = vmdk_create(dst, (enum vmdk_type)type, in->size, VMDK_ADAPTER_IDE, 4);
 		if (!rc)
@@ -80,13 +95,18 @@ static int convert(const char *src, int type, const char *dst)
 		uint64_t n = in->size - off < chunk ? in->size - off : chunk;
 		rc = blockdev_pread(in, buf, n, off);
 		if (!rc && memcmp(buf, zero, n) != 0)
-			rc = v ? vmdk_pwrite(v, buf, n, off) : blockdev_pwrite(out, buf, n, off);
-		progress(off + n, in->size);
+			rc = st ? vmdk_stream_write(st, buf, n, off) :
+			     v ? vmdk_pwrite(v, buf, n, off) : blockdev_pwrite(out, buf, n, off);
+		progress(NULL, off + n, in->size);
 	}
 	if (!buf || !zero)
 		rc = -ENOMEM;
-	if (!rc)
+	if (!rc && !st)
 		rc = v ? vmdk_flush(v) : blockdev_flush(out);
+	if (st) {
+		int rc2 = vmdk_stream_close(st);
+		rc = rc ? rc : rc2;
+	}
 	free(buf);
 	free(zero);
 	vmdk_close(v);
@@ -123,21 +143,30 @@ static int info(const char *path)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: vdiskmanager -c -s SIZE -a ide|buslogic|lsilogic -t 0..3 DISK\n"
-		"       vdiskmanager -r SRC -t 0..3|7(raw) DST\n"
-		"       vdiskmanager -x SIZE DISK (monolithicFlat)\n       vdiskmanager -n SRC DST\n       vdiskmanager -R DISK\n       vdiskmanager info DISK\n");
+	fprintf(stderr, "usage: vdiskmanager -c -s SIZE -a ide|buslogic|lsilogic -t TYPE DISK\n"
+		"       vdiskmanager -r SRC -t TYPE|7 DST   (7: raw image)\n"
+		"       vdiskmanager -x SIZE DISK   (expand)\n"
+		"       vdiskmanager -k DISK        (shrink)\n"
+		"       vdiskmanager -d DISK        (defragment)\n"
+		"       vdiskmanager -n SRC DST     (rename)\n"
+		"       vdiskmanager -R DISK        (check and repair)\n"
+		"       vdiskmanager info DISK\n"
+		"TYPE: 0 single growable, 1 growable split in 2GB files, 2 preallocated,\n"
+		"      3 preallocated split in 2GB files, 4 preallocated ESX-type (vmfs),\n"
+		"      5 compressed, optimized for streaming, 6 thin ESX-type (vmfsThin)\n");
 }
 
 int main(int argc, char **argv)
 {
-	int opt, create = 0, check = 0, type = 0;
+	int opt, create = 0, check = 0, type = 0, shrink = 0, defrag = 0;
 	const char *rename_from = NULL, *expand = NULL;
 	const char *size = NULL, *adapter = "ide", *src = NULL;
 	uint64_t bytes;
 
 	if (argc == 3 && strcmp(argv[1], "info") == 0)
 		return info(argv[2]);
-	while ((opt = getopt(argc, argv, "cs:a:t:r:Rn:x:")) != -1) {
+	vmdk_set_progress(progress, NULL);
+	while ((opt = getopt(argc, argv, "cs:a:t:r:Rn:x:kd")) != -1) {
 		switch (opt) {
 		case 'c': create = 1; break;
 		case 's': size = optarg; break;
@@ -147,6 +176,8 @@ int main(int argc, char **argv)
 		case 'R': check = 1; break;
 		case 'n': rename_from = optarg; break;
 		case 'x': expand = optarg; break;
+		case 'k': shrink = 1; break;
+		case 'd': defrag = 1; break;
 		default: usage(); return 1;
 		}
 	}
@@ -155,9 +186,16 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	const char *disk = argv[optind];
-	if ((type < 0 || type > 3) && !(src && type == 7)) {
-		fprintf(stderr, "Error: disk type %d is not supported yet\n", type);
+	if ((type < 0 || type > 6) && !(src && type == 7)) {
+		fprintf(stderr, "Error: unknown disk type %d\n", type);
 		return 1;
+	}
+	if (shrink || defrag) {
+		int rc = shrink ? vmdk_shrink(disk) : vmdk_defragment(disk);
+		if (rc)
+			return fail(disk, rc);
+		printf("%s completed successfully.\n", shrink ? "Shrink" : "Defragmentation");
+		return 0;
 	}
 	if (expand) {
 		if (parse_size(expand, &bytes)) {
@@ -165,7 +203,10 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		int rc = vmdk_expand(disk, bytes);
-		return rc ? fail(disk, rc) : 0;
+		if (rc)
+			return fail(disk, rc);
+		printf("Disk expansion completed successfully.\n");
+		return 0;
 	}
 	if (rename_from) {
 		int rc = vmdk_rename(rename_from, disk);

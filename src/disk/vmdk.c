@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,8 +102,6 @@ static int open_extent_file(struct vmdk *d, const char *name, bool rdonly)
 	return fd;
 }
 
-static int sparse_load(struct vmdk_extent *e, bool rdonly);
-
 static int parse_descriptor(struct vmdk *d, const char *text, int self_fd)
 {
 	const char *line = text;
@@ -172,8 +171,8 @@ static int parse_descriptor(struct vmdk *d, const char *text, int self_fd)
 			e->sectors = sectors;
 			if (!strcmp(kind, "ZERO")) {
 				e->kind = VMDK_EXT_ZERO;
-			} else if (!strcmp(kind, "FLAT") || !strcmp(kind, "SPARSE")) {
-				e->kind = kind[0] == 'F' ? VMDK_EXT_FLAT : VMDK_EXT_SPARSE;
+			} else if (!strcmp(kind, "FLAT") || !strcmp(kind, "VMFS") || !strcmp(kind, "SPARSE")) {
+				e->kind = kind[0] == 'S' ? VMDK_EXT_SPARSE : VMDK_EXT_FLAT;
 				e->flat_offset = offset;
 				if (self_fd >= 0 && d->nextents == 0 && e->kind == VMDK_EXT_SPARSE)
 					e->fd = dup(self_fd);
@@ -182,8 +181,11 @@ static int parse_descriptor(struct vmdk *d, const char *text, int self_fd)
 				if (e->fd < 0)
 					return e->fd == -1 ? -errno : e->fd;
 				d->nextents++;
+				e->file = strdup(name);
+				if (!e->file)
+					return -ENOMEM;
 				if (e->kind == VMDK_EXT_SPARSE) {
-					rc = sparse_load(e, d->rdonly);
+					rc = vmdk_sparse_load(e, d->rdonly);
 					if (rc)
 						return rc;
 				} else if (offset > VMDK_MAX_CAPACITY) {
@@ -208,132 +210,6 @@ static int parse_descriptor(struct vmdk *d, const char *text, int self_fd)
 	return 0;
 }
 
-/* ---- sparse extents ---- */
-
-static int sparse_load(struct vmdk_extent *e, bool rdonly)
-{
-	struct vmdk_sparse_header *h = &e->h;
-	struct stat st;
-	uint64_t gd_bytes, gt_cover;
-	int rc;
-
-	if (fstat(e->fd, &st) < 0)
-		return -errno;
-	e->file_sectors = (uint64_t)st.st_size / VMDK_SECTOR;
-	rc = vmdk_full_pread(e->fd, h, sizeof(*h), 0);
-	if (rc) {
-		vmdk_set_error("sparse extent truncated (no header)");
-		return -EINVAL;
-	}
-	if (h->magic != VMDK_MAGIC || h->version < 1 || h->version > 3) {
-		vmdk_set_error("bad sparse magic/version");
-		return -EINVAL;
-	}
-	if (h->gd_offset == VMDK_GD_AT_END) {
-		/* streamOptimized: the real header is the footer near the end. */
-		if (e->file_sectors < 3) {
-			vmdk_set_error("stream-optimized extent truncated");
-			return -EINVAL;
-		}
-		rc = vmdk_full_pread(e->fd, h, sizeof(*h), (e->file_sectors - 2) * VMDK_SECTOR);
-		if (rc || h->magic != VMDK_MAGIC || h->gd_offset == VMDK_GD_AT_END) {
-			vmdk_set_error("stream-optimized footer missing");
-			return -EINVAL;
-		}
-	}
-	if (h->grain_size < 8 || h->grain_size > 2048 || (h->grain_size & (h->grain_size - 1))) {
-		vmdk_set_error("absurd grain size %llu", (unsigned long long)h->grain_size);
-		return -EINVAL;
-	}
-	if (h->num_gtes_per_gt < 1 || h->num_gtes_per_gt > 65536) {
-		vmdk_set_error("absurd numGTEsPerGT %u", h->num_gtes_per_gt);
-		return -EINVAL;
-	}
-	if (h->capacity == 0 || h->capacity > VMDK_MAX_CAPACITY) {
-		vmdk_set_error("absurd capacity %llu", (unsigned long long)h->capacity);
-		return -EINVAL;
-	}
-	if (h->capacity < e->sectors) {
-		vmdk_set_error("extent larger than its sparse capacity");
-		return -EINVAL;
-	}
-	e->compressed = (h->flags & VMDK_FLAG_COMPRESSED) != 0;
-	if (e->compressed && h->compress_algorithm != 1) {
-		vmdk_set_error("unknown compression %u", h->compress_algorithm);
-		return -ENOTSUP;
-	}
-	if (e->compressed && !rdonly) {
-		vmdk_set_error("stream-optimized disks are read-only here");
-		return -EROFS;
-	}
-	gt_cover = h->grain_size * h->num_gtes_per_gt;
-	e->num_gts = (uint32_t)((h->capacity + gt_cover - 1) / gt_cover);
-	gd_bytes = (uint64_t)e->num_gts * 4;
-	if (h->gd_offset == 0 || h->gd_offset + (gd_bytes + 511) / 512 > e->file_sectors) {
-		vmdk_set_error("grain directory offset past end of file");
-		return -EINVAL;
-	}
-	e->gd = malloc(gd_bytes);
-	e->gts = calloc(e->num_gts, sizeof(*e->gts));
-	if (!e->gd || !e->gts)
-		return -ENOMEM;
-	rc = vmdk_full_pread(e->fd, e->gd, gd_bytes, h->gd_offset * VMDK_SECTOR);
-	if (rc)
-		return rc;
-	if ((h->flags & VMDK_FLAG_RGD) && h->rgd_offset &&
-	    h->rgd_offset + (gd_bytes + 511) / 512 <= e->file_sectors) {
-		e->rgd = malloc(gd_bytes);
-		if (!e->rgd)
-			return -ENOMEM;
-		if (vmdk_full_pread(e->fd, e->rgd, gd_bytes, h->rgd_offset * VMDK_SECTOR)) {
-			free(e->rgd);
-			e->rgd = NULL;
-		}
-	}
-	return 0;
-}
-
-static size_t gt_bytes(const struct vmdk_extent *e)
-{
-	return (size_t)e->h.num_gtes_per_gt * 4;
-}
-
-/* Loads GT gdi; NULL-with-0 means unallocated. */
-static int gt_get(struct vmdk_extent *e, uint32_t gdi, uint32_t **out)
-{
-	uint64_t sec = e->gd[gdi];
-	size_t n = gt_bytes(e);
-	int rc;
-
-	*out = NULL;
-	if (e->gts[gdi]) {
-		*out = e->gts[gdi];
-		return 0;
-	}
-	/* A damaged primary directory entry falls back to the redundant one. */
-	if ((sec == 0 || sec + (n + 511) / 512 > e->file_sectors) && e->rgd && e->rgd[gdi] &&
-	    (uint64_t)e->rgd[gdi] + (n + 511) / 512 <= e->file_sectors)
-		sec = e->rgd[gdi];
-	if (sec == 0)
-		return 0;
-	if (sec + (n + 511) / 512 > e->file_sectors) {
-		vmdk_set_error("grain table %u at sector %llu past end of file", gdi,
-			       (unsigned long long)sec);
-		return -EIO;
-	}
-	e->gts[gdi] = malloc(n);
-	if (!e->gts[gdi])
-		return -ENOMEM;
-	rc = vmdk_full_pread(e->fd, e->gts[gdi], n, sec * VMDK_SECTOR);
-	if (rc) {
-		free(e->gts[gdi]);
-		e->gts[gdi] = NULL;
-		return rc;
-	}
-	*out = e->gts[gdi];
-	return 0;
-}
-
 static struct vmdk_extent *find_extent(struct vmdk *d, uint64_t sector)
 {
 	for (int i = 0; i < d->nextents; i++)
@@ -342,100 +218,8 @@ static struct vmdk_extent *find_extent(struct vmdk *d, uint64_t sector)
 	return NULL;
 }
 
-int vmdk_pread(struct vmdk *d, void *buf, uint64_t len, uint64_t off);
-
-/* Reads a compressed grain (stream-optimized) into the grain buffer. */
-static int read_compressed(struct vmdk *d, struct vmdk_extent *e, uint64_t sec, uint8_t *out);
-
-/* Reads within one grain (or one flat run) of one extent. */
-static int read_piece(struct vmdk *d, struct vmdk_extent *e, uint8_t *buf, uint64_t len,
-		      uint64_t off)
-{
-	uint64_t rel = off - e->start * VMDK_SECTOR;
-
-	if (e->kind == VMDK_EXT_ZERO) {
-		memset(buf, 0, len);
-		return 0;
-	}
-	if (e->kind == VMDK_EXT_FLAT)
-		return vmdk_full_pread(e->fd, buf, len, e->flat_offset * VMDK_SECTOR + rel);
-
-	uint64_t gbytes = e->h.grain_size * VMDK_SECTOR;
-	uint64_t grain = rel / gbytes;
-	uint32_t gdi = (uint32_t)(grain / e->h.num_gtes_per_gt);
-	uint32_t gti = (uint32_t)(grain % e->h.num_gtes_per_gt);
-	uint32_t *gt;
-	int rc = gt_get(e, gdi, &gt);
-
-	if (rc)
-		return rc;
-	uint32_t gte = gt ? gt[gti] : 0;
-	if (gte == 0) {
-		if (d->parent && off < d->parent->bd.size)
-			return vmdk_pread(d->parent, buf, len, off);
-		memset(buf, 0, len);
-		return 0;
-	}
-	if (gte == 1) {
-		memset(buf, 0, len);
-		return 0;
-	}
-	if (e->compressed) {
-		rc = read_compressed(d, e, gte, d->grain_buf);
-		if (rc)
-			return rc;
-		memcpy(buf, d->grain_buf + rel % gbytes, len);
-		return 0;
-	}
-	if ((uint64_t)gte + e->h.grain_size > e->file_sectors) {
-		vmdk_set_error("grain at sector %u past end of file", gte);
-		return -EIO;
-	}
-	return vmdk_full_pread(e->fd, buf, len, (uint64_t)gte * VMDK_SECTOR + rel % gbytes);
-}
-
-#include <zlib.h>
-
-static int read_compressed(struct vmdk *d, struct vmdk_extent *e, uint64_t sec, uint8_t *out)
-{
-	uint8_t mk[12];
-	uint64_t gbytes = e->h.grain_size * VMDK_SECTOR;
-	uint32_t csize;
-	uLongf dlen = gbytes;
-	uint8_t *cbuf;
-	int rc;
-
-	(void)d;
-	if (sec >= e->file_sectors)
-		return -EIO;
-	rc = vmdk_full_pread(e->fd, mk, sizeof(mk), sec * VMDK_SECTOR);
-	if (rc)
-		return rc;
-	memcpy(&csize, mk + 8, 4);
-	if (csize == 0 || csize > gbytes * 2 + 4096 ||
-	    sec * VMDK_SECTOR + 12 + csize > e->file_sectors * VMDK_SECTOR) {
-		vmdk_set_error("compressed grain size %u out of range", csize);
-		return -EIO;
-	}
-	cbuf = malloc(csize);
-	if (!cbuf)
-		return -ENOMEM;
-	rc = vmdk_full_pread(e->fd, cbuf, csize, sec * VMDK_SECTOR + 12);
-	if (!rc) {
-		memset(out, 0, gbytes);
-		if (uncompress(out, &dlen, cbuf, csize) != Z_OK) {
-			vmdk_set_error("corrupt compressed grain at sector %llu",
-				       (unsigned long long)sec);
-			rc = -EIO;
-		}
-	}
-	free(cbuf);
-	return rc;
-}
-
 /* The extent holding byte off, with *n set to how much of [off, off+len)
- * it covers without crossing the extent's end or, in a sparse extent, the
- * current grain: reads and writes go a piece at a time. */
+ * it covers before the extent's end. */
 static struct vmdk_extent *next_piece(struct vmdk *d, uint64_t off, uint64_t len, uint64_t *n)
 {
 	struct vmdk_extent *e = find_extent(d, off / VMDK_SECTOR);
@@ -444,12 +228,6 @@ static struct vmdk_extent *next_piece(struct vmdk *d, uint64_t off, uint64_t len
 	if (!e)
 		return NULL;
 	end = (e->start + e->sectors) * VMDK_SECTOR;
-	if (e->kind == VMDK_EXT_SPARSE) {
-		uint64_t g = e->h.grain_size * VMDK_SECTOR;
-		uint64_t gend = ((off - e->start * VMDK_SECTOR) / g + 1) * g + e->start * VMDK_SECTOR;
-		if (gend < end)
-			end = gend;
-	}
 	*n = end - off < len ? end - off : len;
 	return e;
 }
@@ -463,11 +241,16 @@ int vmdk_pread(struct vmdk *d, void *buf, uint64_t len, uint64_t off)
 	while (len) {
 		uint64_t n;
 		struct vmdk_extent *e = next_piece(d, off, len, &n);
-		int rc;
+		int rc = 0;
 
 		if (!e)
 			return -EIO;
-		rc = read_piece(d, e, p, n, off);
+		if (e->kind == VMDK_EXT_ZERO)
+			memset(p, 0, n);
+		else if (e->kind == VMDK_EXT_FLAT)
+			rc = vmdk_full_pread(e->fd, p, n, e->flat_offset * VMDK_SECTOR + off - e->start * VMDK_SECTOR);
+		else
+			rc = vmdk_sparse_read(d, e, p, n, off, &n);
 		if (rc)
 			return rc;
 		p += n;
@@ -500,96 +283,6 @@ static int bump_cid(struct vmdk *d)
 	return write_descriptor(d);
 }
 
-static int alloc_gt(struct vmdk_extent *e, uint32_t gdi)
-{
-	size_t n = gt_bytes(e);
-	uint64_t secs = (n + 511) / 512;
-	uint32_t *z = calloc(1, secs * 512);
-	int rc;
-
-	if (!z)
-		return -ENOMEM;
-	if (e->rgd) {
-		uint64_t rsec = e->file_sectors;
-		rc = vmdk_full_pwrite(e->fd, z, secs * 512, rsec * VMDK_SECTOR);
-		if (rc)
-			goto out;
-		e->file_sectors += secs;
-		e->rgd[gdi] = (uint32_t)rsec;
-		rc = vmdk_full_pwrite(e->fd, &e->rgd[gdi], 4, e->h.rgd_offset * VMDK_SECTOR + gdi * 4ull);
-		if (rc)
-			goto out;
-	}
-	uint64_t sec = e->file_sectors;
-	rc = vmdk_full_pwrite(e->fd, z, secs * 512, sec * VMDK_SECTOR);
-	if (rc)
-		goto out;
-	e->file_sectors += secs;
-	e->gd[gdi] = (uint32_t)sec;
-	rc = vmdk_full_pwrite(e->fd, &e->gd[gdi], 4, e->h.gd_offset * VMDK_SECTOR + gdi * 4ull);
-out:
-	free(z);
-	return rc;
-}
-
-static int write_sparse_piece(struct vmdk *d, struct vmdk_extent *e, const uint8_t *buf,
-			      uint64_t len, uint64_t off)
-{
-	uint64_t rel = off - e->start * VMDK_SECTOR;
-	uint64_t gbytes = e->h.grain_size * VMDK_SECTOR;
-	uint64_t grain = rel / gbytes;
-	uint32_t gdi = (uint32_t)(grain / e->h.num_gtes_per_gt);
-	uint32_t gti = (uint32_t)(grain % e->h.num_gtes_per_gt);
-	uint32_t *gt;
-	int rc;
-
-	if (e->gd[gdi] == 0) {
-		rc = alloc_gt(e, gdi);
-		if (rc)
-			return rc;
-	}
-	rc = gt_get(e, gdi, &gt);
-	if (rc)
-		return rc;
-	if (!gt)
-		return -EIO;
-	if (gt[gti] > 1) {
-		if ((uint64_t)gt[gti] + e->h.grain_size > e->file_sectors)
-			return -EIO;
-		return vmdk_full_pwrite(e->fd, buf, len, (uint64_t)gt[gti] * VMDK_SECTOR + rel % gbytes);
-	}
-	/* New grain: old contents (parent or zero) around the new data. */
-	uint64_t gstart = off - rel % gbytes;
-	if (len != gbytes) {
-		if (gt[gti] == 0 && d->parent && gstart < d->parent->bd.size) {
-			uint64_t n = d->parent->bd.size - gstart < gbytes ? d->parent->bd.size - gstart : gbytes;
-			memset(d->grain_buf, 0, gbytes);
-			rc = vmdk_pread(d->parent, d->grain_buf, n, gstart);
-			if (rc)
-				return rc;
-		} else {
-			memset(d->grain_buf, 0, gbytes);
-		}
-		memcpy(d->grain_buf + rel % gbytes, buf, len);
-		buf = d->grain_buf;
-	}
-	if ((uint64_t)e->file_sectors + e->h.grain_size > 0xffffffffull)
-		return -EFBIG;
-	uint32_t sec = (uint32_t)e->file_sectors;
-	/* Crash order: grain data, then the GT entries that publish it. */
-	rc = vmdk_full_pwrite(e->fd, buf, gbytes, (uint64_t)sec * VMDK_SECTOR);
-	if (rc)
-		return rc;
-	e->file_sectors += e->h.grain_size;
-	gt[gti] = sec;
-	if (e->rgd && e->rgd[gdi] && (uint64_t)e->rgd[gdi] * 512 + gt_bytes(e) <= e->file_sectors * 512) {
-		rc = vmdk_full_pwrite(e->fd, &gt[gti], 4, (uint64_t)e->rgd[gdi] * VMDK_SECTOR + gti * 4ull);
-		if (rc)
-			return rc;
-	}
-	return vmdk_full_pwrite(e->fd, &gt[gti], 4, (uint64_t)e->gd[gdi] * VMDK_SECTOR + gti * 4ull);
-}
-
 int vmdk_pwrite(struct vmdk *d, const void *buf, uint64_t len, uint64_t off)
 {
 	const uint8_t *p = buf;
@@ -613,7 +306,7 @@ int vmdk_pwrite(struct vmdk *d, const void *buf, uint64_t len, uint64_t off)
 		else if (e->kind == VMDK_EXT_FLAT)
 			rc = vmdk_full_pwrite(e->fd, p, n, e->flat_offset * VMDK_SECTOR + off - e->start * VMDK_SECTOR);
 		else
-			rc = write_sparse_piece(d, e, p, n, off);
+			rc = vmdk_sparse_write(d, e, p, n, off, &n);
 		if (rc)
 			return rc;
 		p += n;
@@ -627,9 +320,17 @@ int vmdk_flush(struct vmdk *d)
 {
 	if (d->rdonly)
 		return 0;
-	for (int i = 0; i < d->nextents; i++)
-		if (d->ext[i].fd >= 0 && fsync(d->ext[i].fd) < 0)
-			return -errno;
+	for (int i = 0; i < d->nextents; i++) {
+		struct vmdk_extent *e = &d->ext[i];
+		int rc = 0;
+
+		if (e->kind == VMDK_EXT_SPARSE)
+			rc = vmdk_sparse_flush(e);
+		else if (e->fd >= 0 && fdatasync(e->fd) < 0)
+			rc = -errno;
+		if (rc)
+			return rc;
+	}
 	return 0;
 }
 
@@ -668,22 +369,58 @@ static int write_descriptor(struct vmdk *d)
 
 		if (strlen(out) >= room)
 			return -ENOSPC;
-		blk = calloc(1, room);
+		blk = calloc(2, room);
 		if (!blk)
 			return -ENOMEM;
 		memcpy(blk, out, strlen(out));
-		rc = vmdk_full_pwrite(e->fd, blk, room, e->h.desc_offset * VMDK_SECTOR);
+		/* Only the sectors that change are written: a CID update touches
+		 * one sector, which the disk writes atomically. */
+		rc = vmdk_full_pread(e->fd, blk + room, room, e->h.desc_offset * VMDK_SECTOR);
+		for (uint64_t s0 = 0; !rc && s0 < room; s0 += VMDK_SECTOR)
+			if (memcmp(blk + s0, blk + room + s0, VMDK_SECTOR))
+				rc = vmdk_full_pwrite(e->fd, blk + s0, VMDK_SECTOR,
+						      e->h.desc_offset * VMDK_SECTOR + s0);
 		free(blk);
 		return rc;
 	}
-	int fd = open(d->path, O_WRONLY | O_CLOEXEC);
+	return vmdk_replace_file(d->path, out, strlen(out));
+}
+
+int vmdk_replace_file(const char *path, const void *data, size_t len)
+{
+	char tmp[PATH_MAX], dirp[PATH_MAX];
+	char *slash;
+	int fd, rc;
+
+	/* Write a temporary file, make it durable, rename it over the old one,
+	 * then make the rename durable: readers see the old or the new text. */
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid()) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
-	rc = vmdk_full_pwrite(fd, out, strlen(out), 0);
-	if (!rc && ftruncate(fd, (off_t)strlen(out)) < 0)
+	rc = vmdk_full_pwrite(fd, data, len, 0);
+	if (!rc && fsync(fd) < 0)
 		rc = -errno;
 	close(fd);
-	return rc;
+	if (!rc && rename(tmp, path) < 0)
+		rc = -errno;
+	if (rc) {
+		unlink(tmp);
+		return rc;
+	}
+	snprintf(dirp, sizeof(dirp), "%s", path);
+	slash = strrchr(dirp, '/');
+	if (slash)
+		*slash = '\0';
+	else
+		strcpy(dirp, ".");
+	fd = open(dirp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	return 0;
 }
 
 static int set_unclean(struct vmdk *d, uint8_t v)
@@ -694,6 +431,8 @@ static int set_unclean(struct vmdk *d, uint8_t v)
 			continue;
 		e->h.unclean_shutdown = v;
 		int rc = vmdk_full_pwrite(e->fd, &v, 1, offsetof(struct vmdk_sparse_header, unclean_shutdown));
+		if (!rc && fdatasync(e->fd) < 0)
+			rc = -errno;
 		if (rc)
 			return rc;
 	}
@@ -710,6 +449,8 @@ static void vmdk_free(struct vmdk *d)
 			for (uint32_t j = 0; j < e->num_gts; j++)
 				free(e->gts[j]);
 		free(e->gts);
+		free(e->gt_dirty);
+		free(e->file);
 		free(e->gd);
 		free(e->rgd);
 		if (e->fd >= 0)

@@ -16,6 +16,9 @@ enum vmdk_type {
 	VMDK_SPLIT_SPARSE = 1,          /* twoGbMaxExtentSparse */
 	VMDK_MONOLITHIC_FLAT = 2,
 	VMDK_SPLIT_FLAT = 3,            /* twoGbMaxExtentFlat */
+	VMDK_VMFS_FLAT = 4,             /* "vmfs": preallocated ESX-type */
+	VMDK_STREAM_OPTIMIZED = 5,      /* compressed, optimized for streaming */
+	VMDK_VMFS_THIN = 6,             /* "vmfsThin": thin ESX-type */
 };
 
 enum vmdk_adapter { VMDK_ADAPTER_IDE, VMDK_ADAPTER_BUSLOGIC, VMDK_ADAPTER_LSILOGIC };
@@ -36,8 +39,19 @@ int vmdk_create(const char *path, enum vmdk_type type, uint64_t capacity,
 int vmdk_create_child(const char *path, const char *parent_path);
 /* Renames a monolithic disk (and its flat extent), updating the descriptor. */
 int vmdk_rename(const char *src, const char *dst);
-/* Grows a monolithicFlat disk to capacity bytes. */
+/* Grows a disk to capacity bytes: monolithicSparse (rewritten with a
+ * larger directory), monolithicFlat/vmfs/vmfsThin (the flat file grows),
+ * twoGbMaxExtent* (extents added).  Not for disks with a parent. */
 int vmdk_expand(const char *path, uint64_t capacity);
+/* Rewrites every sparse extent with its grains in LBA order; shrink also
+ * drops all-zero grains (unless a parent lies underneath).  Sparse disks
+ * only; the data and CID are unchanged. */
+int vmdk_shrink(const char *path);
+int vmdk_defragment(const char *path);
+/* Progress of long operations in this thread (expand, shrink,
+ * defragment): fn(opaque, done, total) now and then; NULL to stop. */
+typedef void (*vmdk_progress_fn)(void *opaque, uint64_t done, uint64_t total);
+void vmdk_set_progress(vmdk_progress_fn fn, void *opaque);
 int vmdk_pread(struct vmdk *d, void *buf, uint64_t len, uint64_t off);
 int vmdk_pwrite(struct vmdk *d, const void *buf, uint64_t len, uint64_t off);
 int vmdk_flush(struct vmdk *d);
@@ -62,6 +76,16 @@ int vmdk_aio_pread(struct uv_loop_s *loop, struct blockdev *bd, void *buf, uint6
 int vmdk_aio_pwrite(struct uv_loop_s *loop, struct blockdev *bd, const void *buf, uint64_t len,
 		    uint64_t off, vmdk_aio_cb cb, void *opaque);
 int vmdk_aio_flush(struct uv_loop_s *loop, struct blockdev *bd, vmdk_aio_cb cb, void *opaque);
+
+/* Writing a streamOptimized disk (type 5), which cannot be written at
+ * random: data goes in ascending offsets (gaps read as zeros; all-zero
+ * grains are left out), and close writes the tables and footer.
+ * vmdk_stream_close() accepts NULL and returns the first error. */
+struct vmdk_stream;
+int vmdk_stream_create(const char *path, uint64_t capacity, enum vmdk_adapter adapter, int hwversion,
+		       struct vmdk_stream **out);
+int vmdk_stream_write(struct vmdk_stream *s, const void *buf, uint64_t len, uint64_t off);
+int vmdk_stream_close(struct vmdk_stream *s);
 
 /* Last error message (thread-local), for tools. */
 const char *vmdk_strerror(void);

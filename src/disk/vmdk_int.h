@@ -53,7 +53,11 @@ struct vmdk_extent {
 	uint32_t num_gts;
 	uint32_t *gd, *rgd;
 	uint32_t **gts;         /* loaded lazily, one per GD entry */
+	uint8_t *gt_dirty;      /* per GT: changed since the last flush */
+	bool gd_dirty;          /* directory entries changed (new GTs) */
+	bool data_dirty;        /* grains written since the last flush */
 	bool compressed;
+	char *file;             /* file name as in the descriptor */
 };
 
 struct vmdk {
@@ -77,6 +81,32 @@ struct vmdk {
 void vmdk_set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Writes d->desc back (embedded or separate descriptor). */
 int vmdk_rewrite_descriptor(struct vmdk *d);
+/* Descriptor text for a new disk; returns its length. */
+int vmdk_make_desc(char *out, size_t cap, const char *type, uint64_t sectors, const char *extent,
+		   uint32_t parent_cid, const char *parent, enum vmdk_adapter a, int hw);
+/* A new sparse extent file (grain 128 sectors, 512 GTEs per GT, both
+ * directories and all GTs preallocated) holding desc as its embedded
+ * descriptor ("" for none). */
+int vmdk_create_sparse(const char *path, uint64_t sectors, const char *desc);
+/* Progress of long operations (vmdk_set_progress). */
+void vmdk_progress(uint64_t done, uint64_t total);
+/* Replaces path's contents atomically (temporary file, fsync, rename). */
+int vmdk_replace_file(const char *path, const void *data, size_t len);
+/* Sparse extents (sparse.c). */
+int vmdk_sparse_load(struct vmdk_extent *e, bool rdonly);
+/* Read or write from byte off (a disk offset inside e) up to len bytes;
+ * *done is set to how many were handled (a run of grains in one state). */
+int vmdk_sparse_read(struct vmdk *d, struct vmdk_extent *e, uint8_t *buf, uint64_t len,
+		     uint64_t off, uint64_t *done);
+int vmdk_sparse_write(struct vmdk *d, struct vmdk_extent *e, const uint8_t *buf, uint64_t len,
+		      uint64_t off, uint64_t *done);
+/* Publishes new grains, GTs and directory entries in crash-safe order. */
+int vmdk_sparse_flush(struct vmdk_extent *e);
+/* The GTE of grain g of e (0 when its GT is unallocated). */
+int vmdk_sparse_gte(struct vmdk_extent *e, uint64_t g, uint32_t *gte);
+/* 0 if count grains at sector gte lie inside the file, clear of metadata. */
+int vmdk_grain_range_ok(struct vmdk_extent *e, uint32_t gte, uint64_t count);
+bool vmdk_hits_metadata(const struct vmdk_extent *e, uint64_t sec, uint64_t n);
 int vmdk_lock_acquire(struct vmdk *d);
 void vmdk_lock_release(struct vmdk *d);
 int vmdk_full_pread(int fd, void *buf, size_t len, uint64_t off);
