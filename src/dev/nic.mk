@@ -11,3 +11,13 @@ test_check_nicbe_SOURCES = test/check_nicbe.c
 test_check_nicbe_CFLAGS = $(TEST_CFLAGS)
 test_check_nicbe_LDADD = src/net/libhvnicbe.a $(TEST_LIBS) -lpthread
 endif
+
+src_dev_libhvdev_a_SOURCES += src/dev/e1000.c src/dev/e1000.h
+
+if HAVE_CHECK
+check_PROGRAMS += test/check_e1000
+TESTS += test/check_e1000
+test_check_e1000_SOURCES = test/check_e1000.c
+test_check_e1000_CFLAGS = $(TEST_CFLAGS)
+test_check_e1000_LDADD = src/dev/libhvdev.a src/mem/libhvmem.a src/libhvcore.a $(TEST_LIBS) -lm -lpthread
+endif
