@@ -20,3 +20,25 @@ fuzz-vsw:
 		-I$(top_srcdir)/src/net $(top_srcdir)/test/fuzz/fuzz_vsw.c \
 		$(top_srcdir)/src/net/vsw_core.c -o test/fuzz/fuzz_vsw
 	./test/fuzz/fuzz_vsw -max_total_time=$(FUZZ_SECONDS) -max_len=2048
+
+# --- vswitchd and vswitchctl (the switch daemon side of issue #6) ---
+src_net_libhvnet_a_SOURCES += src/net/vsw_config.c src/net/vsw_config.h \
+	src/net/vsw_msg.c src/net/vsw_msg.h src/net/vsw_proto.h
+
+sbin_PROGRAMS += src/net/vswitchd src/net/vswitchctl
+src_net_vswitchd_SOURCES = src/net/vswitchd.c src/net/vsw_daemon.c \
+	src/net/vsw_daemon.h src/net/vsw_port.c src/net/vsw_uplink.c \
+	src/net/vsw_ctl.c
+src_net_vswitchd_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS)
+src_net_vswitchd_LDADD = src/net/libhvnet.a $(UV_LIBS)
+src_net_vswitchctl_SOURCES = src/net/vswitchctl.c
+
+if HAVE_CHECK
+check_PROGRAMS += test/check_vsw_daemon
+TESTS += test/check_vsw_daemon
+test_check_vsw_daemon_SOURCES = test/check_vsw_daemon.c test/vsw_clientlib.c \
+	test/vsw_clientlib.h
+test_check_vsw_daemon_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/src/net
+test_check_vsw_daemon_LDADD = src/net/libhvnet.a $(TEST_LIBS)
+EXTRA_test_check_vsw_daemon_DEPENDENCIES = src/net/vswitchd src/net/vswitchctl
+endif

@@ -1,0 +1,247 @@
+/* vswitchd uplinks: a TAP device and a VXLAN (RFC 7348) UDP tunnel.
+ *
+ * Uplinks carry frames to and from the outside world.  They have no egress
+ * queue: a frame the kernel does not take at once is dropped and counted
+ * (queue-full), which is what a NIC with a full ring does. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+
+#include "config.h"
+#include "vsw_daemon.h"
+
+#ifdef HAVE_LINUX_IF_TUN_H
+#include <linux/if_tun.h>
+#endif
+
+#define UPLINK_BURST 64       /* frames read per poll event */
+
+static int tap_flags(const char *dev, short *flags)
+{
+	struct ifreq ifr;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	int r = ioctl(s, SIOCGIFFLAGS, &ifr);
+	int e = errno;
+	close(s);
+	if (r < 0)
+		return -e;
+	*flags = ifr.ifr_flags;
+	return 0;
+}
+
+static int tap_set_up(const char *dev)
+{
+	struct ifreq ifr;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	int r = ioctl(s, SIOCGIFFLAGS, &ifr);
+	if (r == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		r = ioctl(s, SIOCSIFFLAGS, &ifr);
+	}
+	int e = errno;
+	close(s);
+	return r < 0 ? -e : 0;
+}
+
+static int tap_open(const struct vsw_conf_uplink *u)
+{
+#ifdef HAVE_LINUX_IF_TUN_H
+	struct ifreq ifr;
+	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", u->device);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	/* The uplink comes up with the daemon; taking it down (ip link set
+	 * DEV down) is then a link loss that teaming reacts to. */
+	tap_set_up(u->device);
+	return fd;
+#else
+	(void)u;
+	return -ENOTSUP;
+#endif
+}
+
+static int vxlan_open(const struct vsw_conf_uplink *u, struct sockaddr_in *remote)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(u->local_port) };
+	if (inet_pton(AF_INET, u->local, &sa.sin_addr) != 1)
+		return -EINVAL;
+	memset(remote, 0, sizeof(*remote));
+	remote->sin_family = AF_INET;
+	remote->sin_port = htons(u->remote_port);
+	if (inet_pton(AF_INET, u->remote, &remote->sin_addr) != 1)
+		return -EINVAL;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	int big = 1 << 20;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+int vswd_uplink_open(struct vswd *d, int idx)
+{
+	const struct vsw_conf_uplink *u = &d->conf.up[idx];
+	struct sockaddr_in remote;
+	int fd = u->type == VSW_UPLINK_TAP ? tap_open(u) : vxlan_open(u, &remote);
+
+	if (fd < 0) {
+		vswd_log(d, "uplink \"%s\": cannot open: %s", u->name, strerror(-fd));
+		return fd;
+	}
+	struct vswd_port *p = vswd_port_new(d, u->type == VSW_UPLINK_TAP ?
+					    VSWD_PORT_TAP : VSWD_PORT_VXLAN, fd);
+	if (!p) {
+		close(fd);
+		return -ENOMEM;
+	}
+	p->uplink = idx;
+	strcpy(p->vm, u->name);
+	strcpy(p->uuid, "-");
+	if (u->type == VSW_UPLINK_VXLAN) {
+		p->vni = u->vni;
+		p->remote = remote;
+	} else {
+		short fl = 0;
+		p->link_up = tap_flags(u->device, &fl) == 0 && (fl & IFF_UP);
+	}
+	d->uplinks[idx] = p;
+	int r = vswd_port_attach(p, d->sw[u->sw]);
+	if (r < 0) {
+		vswd_log(d, "uplink \"%s\": vswitch full", u->name);
+		vswd_port_close(p);
+		return r;
+	}
+	vswd_port_set_events(p, UV_READABLE);
+	vswd_log(d, "uplink \"%s\" (%s) on vswitch %s", u->name,
+		 u->type == VSW_UPLINK_TAP ? u->device : "vxlan", d->sw[u->sw]->name);
+	return 0;
+}
+
+static void tap_read(struct vswd_port *p)
+{
+	for (int i = 0; i < UPLINK_BURST && !p->closing; i++) {
+		ssize_t n = read(p->fd, p->d->scratch, 65536);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		vswd_switch_frame(p, p->d->scratch, (size_t)n);
+	}
+}
+
+static void vxlan_read(struct vswd_port *p)
+{
+	for (int i = 0; i < UPLINK_BURST && !p->closing; i++) {
+		struct sockaddr_in from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(p->fd, p->d->scratch, 65536, 0,
+				     (struct sockaddr *)&from, &fl);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return;
+		uint32_t vni;
+		/* Only the configured peer may inject frames, and only on our
+		 * VNI (the source port is the sender's flow hash: any). */
+		if (fl != sizeof(from) || from.sin_family != AF_INET ||
+		    from.sin_addr.s_addr != p->remote.sin_addr.s_addr ||
+		    vsw_vxlan_decode(p->d->scratch, (size_t)n, &vni) < 0 || vni != p->vni) {
+			p->cnt.bad_ctrl++;
+			continue;
+		}
+		vswd_switch_frame(p, p->d->scratch + VSW_VXLAN_HLEN,
+				  (size_t)n - VSW_VXLAN_HLEN);
+	}
+}
+
+void vswd_uplink_io(struct vswd_port *p, int status, int events)
+{
+	if (status < 0 || !(events & UV_READABLE))
+		return;
+	if (p->kind == VSWD_PORT_TAP)
+		tap_read(p);
+	else
+		vxlan_read(p);
+}
+
+void vswd_uplink_send(struct vswd_port *p, const struct iovec *iov, int n, size_t len)
+{
+	struct iovec v[4];
+	uint8_t hdr[VSW_VXLAN_HLEN];
+	int k = 0;
+	ssize_t w;
+
+	if (!p->link_up || p->admin_down) {
+		p->cnt.drops[VSW_DROP_PORT_DOWN]++;
+		return;
+	}
+	if (p->kind == VSWD_PORT_VXLAN) {
+		vsw_vxlan_encode(hdr, p->vni);
+		v[k++] = (struct iovec){ hdr, sizeof(hdr) };
+	}
+	for (int i = 0; i < n && k < 4; i++)
+		v[k++] = iov[i];
+	if (p->kind == VSWD_PORT_VXLAN) {
+		struct msghdr m = { .msg_name = &p->remote, .msg_namelen = sizeof(p->remote),
+				    .msg_iov = v, .msg_iovlen = (size_t)k };
+		w = sendmsg(p->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+	} else {
+		w = writev(p->fd, v, k);
+	}
+	if (w < 0) {
+		p->cnt.drops[errno == EAGAIN || errno == ENOBUFS ? VSW_DROP_QUEUE_FULL :
+			     VSW_DROP_PORT_DOWN]++;
+		return;
+	}
+	p->cnt.tx_frames++;
+	p->cnt.tx_bytes += len;
+}
+
+void vswd_uplink_poll_links(uv_timer_t *t)
+{
+	struct vswd *d = t->data;
+	for (int i = 0; i < d->conf.nuplink; i++) {
+		struct vswd_port *p = d->uplinks[i];
+		short fl = 0;
+		if (!p || p->kind != VSWD_PORT_TAP)
+			continue;
+		bool up = tap_flags(d->conf.up[i].device, &fl) == 0 && (fl & IFF_UP);
+		if (up == p->link_up)
+			continue;
+		p->link_up = up;
+		vswd_log(d, "uplink \"%s\": link %s", d->conf.up[i].name, up ? "up" : "down");
+		vswd_port_refresh(p);
+		if (p->sw)
+			vswd_team_update(p->sw);
+	}
+}
