@@ -20,6 +20,7 @@ const char *const vmcfg_known_keys[] = {
 	"ethernet#.networkName", "ethernet#.addressType", "ethernet#.address",
 	"ethernet#.generatedAddress", "ethernet#.startConnected",
 	"ethernet#.noPromisc", "ethernet#.downWhenAddrMismatch", "ethernet#.noForgedSrcAddr",
+	"ethernet#.vswitchSocket",
 	"log.fileName", "log.rotateSize", "vmx.log.rotateSize", "log.keepOld",
 	"isolation.tools.log.disable", "isolation.tools.copy.disable",
 	"isolation.tools.paste.disable",
@@ -171,6 +172,14 @@ static int read_serial(struct vmx *v, struct vmcfg *cfg, unsigned n)
 	return cfg->serial[n].file ? 0 : -ENOMEM;
 }
 
+static int read_eth_flag(struct vmx *v, unsigned n, const char *name, bool def, bool *out)
+{
+	char key[64];
+
+	snprintf(key, sizeof(key), "ethernet%u.%s", n, name);
+	return vmx_get_bool(v, key, def, out);
+}
+
 static int read_ethernet(struct vmx *v, struct vmcfg *cfg, unsigned n)
 {
 	char key[64];
@@ -187,9 +196,40 @@ static int read_ethernet(struct vmx *v, struct vmcfg *cfg, unsigned n)
 		vmx_fail(v, key, "%s = \"%s\" is not supported (e1000 or vlance)", key, cfg->eth[n].virtual_dev);
 		return -EINVAL;
 	}
-	snprintf(key, sizeof(key), "ethernet%u.networkName", n);
-	if ((err = dup_value(v, key, NULL, &cfg->eth[n].network)))
+	snprintf(key, sizeof(key), "ethernet%u.connectionType", n);
+	s = vmx_get(v, key);
+	if (s && strcasecmp(s, "bridged") && strcasecmp(s, "nat") && strcasecmp(s, "hostonly") &&
+	    strcasecmp(s, "custom")) {
+		vmx_fail(v, key, "%s = \"%s\" is not supported (bridged, nat, hostonly or custom)", key, s);
+		return -EINVAL;
+	}
+	if ((err = dup_value(v, key, NULL, &cfg->eth[n].connection_type)))
 		return err;
+	snprintf(key, sizeof(key), "ethernet%u.networkName", n);
+	if ((err = dup_value(v, key, s && strcasecmp(s, "custom") ? s : NULL, &cfg->eth[n].network)))
+		return err;
+	if (cfg->eth[n].network && (!*cfg->eth[n].network || strpbrk(cfg->eth[n].network, "/\r\n"))) {
+		vmx_fail(v, key, "%s = \"%s\": a port group name is not empty and has no '/'", key,
+			 cfg->eth[n].network);
+		return -EINVAL;
+	}
+	if ((err = read_eth_flag(v, n, "startConnected", true, &cfg->eth[n].start_connected)) ||
+	    (err = read_eth_flag(v, n, "noPromisc", false, &cfg->eth[n].no_promisc)) ||
+	    (err = read_eth_flag(v, n, "downWhenAddrMismatch", false, &cfg->eth[n].down_when_addr_mismatch)) ||
+	    (err = read_eth_flag(v, n, "noForgedSrcAddr", false, &cfg->eth[n].no_forged_src)))
+		return err;
+	snprintf(key, sizeof(key), "ethernet%u.vswitchSocket", n);
+	s = vmx_get(v, key);
+	if (s) {
+		/* sun_path holds 107 bytes and a NUL. */
+		cfg->eth[n].vswitch_socket = resolve(v, s);
+		if (!cfg->eth[n].vswitch_socket)
+			return -ENOMEM;
+		if (!*s || strlen(cfg->eth[n].vswitch_socket) > 107) {
+			vmx_fail(v, key, "%s = \"%s\": a unix socket path of 1-107 bytes", key, s);
+			return -EINVAL;
+		}
+	}
 	snprintf(key, sizeof(key), "ethernet%u.addressType", n);
 	s = vmx_get(v, key);
 	snprintf(key, sizeof(key), "ethernet%u.%s", n, s && !strcasecmp(s, "static") ? "address" : "generatedAddress");
@@ -360,6 +400,8 @@ void vmcfg_fini(struct vmcfg *cfg)
 	for (unsigned n = 0; n < VMCFG_ETHERNETS; n++) {
 		free(cfg->eth[n].virtual_dev);
 		free(cfg->eth[n].network);
+		free(cfg->eth[n].connection_type);
+		free(cfg->eth[n].vswitch_socket);
 	}
 	free(cfg->bios_file);
 	free(cfg->debug_file);
@@ -393,6 +435,8 @@ void vmcfg_describe(const struct vmcfg *cfg, FILE *out)
 			cfg->eth[n].network ? cfg->eth[n].network : "(no network)");
 		if (cfg->eth[n].has_mac)
 			fprintf(out, " MAC %02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+		if (!cfg->eth[n].start_connected)
+			fputs(" (not connected)", out);
 		fputc('\n', out);
 	}
 	if (cfg->exit_port)

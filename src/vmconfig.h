@@ -36,6 +36,18 @@ struct vmcfg {
 		char *network;
 		uint8_t mac[6];
 		bool has_mac;
+		/* ethernetN.connectionType: bridged, nat, hostonly or custom
+		 * (NULL when unset).  Without networkName the first three name
+		 * the port group ("bridged", "nat", "hostonly"). */
+		char *connection_type;
+		bool start_connected;          /* default TRUE */
+		/* VM-side policy (doc/dev-nic-keys.md); default FALSE. */
+		bool no_promisc;
+		bool down_when_addr_mismatch;
+		bool no_forged_src;
+		/* ethernetN.vswitchSocket, resolved against the .vmx's directory;
+		 * NULL = NICBE_DEFAULT_DIR "/<networkName>.sock". */
+		char *vswitch_socket;
 	} eth[VMCFG_ETHERNETS];
 	char *bios_file;
 	/* Test and debug ports: 0xE9/0x80 present (hostvm.debugPort), a file

@@ -239,6 +239,57 @@ START_TEST(good_machine)
 }
 END_TEST
 
+START_TEST(ethernet_keys)
+{
+	struct vmx *v;
+	struct vmcfg cfg;
+	char err[600];
+
+	write_file("ethernet0.present = \"TRUE\"\nethernet0.virtualDev = \"vlance\"\n"
+		   "ethernet0.connectionType = \"nat\"\nethernet0.startConnected = \"FALSE\"\n"
+		   "ethernet0.noPromisc = \"TRUE\"\nethernet0.downWhenAddrMismatch = \"TRUE\"\n"
+		   "ethernet0.noForgedSrcAddr = \"TRUE\"\nethernet0.addressType = \"static\"\n"
+		   "ethernet0.address = \"00:50:56:3F:FF:FF\"\n"
+		   "ethernet1.present = \"TRUE\"\nethernet1.networkName = \"VM Network\"\n"
+		   "ethernet1.connectionType = \"custom\"\nethernet1.vswitchSocket = \"sw/pg.sock\"\n"
+		   "ethernet2.present = \"TRUE\"\n");
+	ck_assert_int_eq(vmx_load(path, &v, err, sizeof(err)), 0);
+	ck_assert_int_eq(vmcfg_from_vmx(v, &cfg), 0);
+	ck_assert_str_eq(cfg.eth[0].virtual_dev, "vlance");
+	ck_assert_str_eq(cfg.eth[0].connection_type, "nat");
+	ck_assert_str_eq(cfg.eth[0].network, "nat");
+	ck_assert(!cfg.eth[0].start_connected);
+	ck_assert(cfg.eth[0].no_promisc && cfg.eth[0].down_when_addr_mismatch && cfg.eth[0].no_forged_src);
+	ck_assert(cfg.eth[0].has_mac);
+	ck_assert_uint_eq(cfg.eth[0].mac[3], 0x3f);
+	ck_assert_ptr_null(cfg.eth[0].vswitch_socket);
+	ck_assert_str_eq(cfg.eth[1].network, "VM Network");
+	ck_assert_str_eq(cfg.eth[1].vswitch_socket, "/tmp/sw/pg.sock");
+	ck_assert(cfg.eth[1].start_connected);
+	ck_assert(!cfg.eth[1].no_promisc && !cfg.eth[1].down_when_addr_mismatch && !cfg.eth[1].no_forged_src);
+	ck_assert(cfg.eth[2].present);
+	ck_assert_ptr_null(cfg.eth[2].network);
+	ck_assert_ptr_null(cfg.eth[2].connection_type);
+	vmcfg_fini(&cfg);
+	vmx_free(v);
+	unlink(path);
+
+	expect_cfg_error("ethernet0.present = \"TRUE\"\nethernet0.connectionType = \"wifi\"\n",
+			 ":2: ethernet0.connectionType = \"wifi\" is not supported");
+	expect_cfg_error("ethernet0.present = \"TRUE\"\nethernet0.noPromisc = \"maybe\"\n", ":2: ethernet0.noPromisc");
+	expect_cfg_error("ethernet0.present = \"TRUE\"\nethernet0.networkName = \"../x\"\n",
+			 ":2: ethernet0.networkName");
+	expect_cfg_error("ethernet0.present = \"TRUE\"\nethernet0.vswitchSocket = \"/"
+			 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+			 "\"\n", ":2: ethernet0.vswitchSocket");
+	/* The static range ends at 00:50:56:3F:FF:FF. */
+	expect_cfg_error("ethernet0.present = \"TRUE\"\nethernet0.addressType = \"static\"\n"
+			 "ethernet0.address = \"00:50:56:40:00:00\"\n", "ethernet0.address must be set");
+	expect_cfg_error("ethernet0.present = \"TRUE\"\nethernet0.addressType = \"static\"\n"
+			 "ethernet0.address = \"00:0c:29:00:00:01\"\n", "ethernet0.address must be set");
+}
+END_TEST
+
 Suite *vmx_suite(void)
 {
 	Suite *s = suite_create("vmx");
@@ -251,6 +302,7 @@ Suite *vmx_suite(void)
 	tcase_add_test(tc, write_back_keeps_comments);
 	tcase_add_test(tc, impossible_machines);
 	tcase_add_test(tc, good_machine);
+	tcase_add_test(tc, ethernet_keys);
 	suite_add_tcase(s, tc);
 	return s;
 }
