@@ -42,3 +42,14 @@ test_check_vsw_daemon_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/src/net
 test_check_vsw_daemon_LDADD = src/net/libhvnet.a $(TEST_LIBS)
 EXTRA_test_check_vsw_daemon_DEPENDENCIES = src/net/vswitchd src/net/vswitchctl
 endif
+
+# Uplinks against the host kernel (TAP, Linux vxlan); exits 77 without root.
+if HAVE_CHECK
+check_PROGRAMS += test/check_vsw_root
+TESTS += test/check_vsw_root
+test_check_vsw_root_SOURCES = test/check_vsw_root.c test/vsw_clientlib.c \
+	test/vsw_clientlib.h
+test_check_vsw_root_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/src/net
+test_check_vsw_root_LDADD = src/net/libhvnet.a $(TEST_LIBS)
+EXTRA_test_check_vsw_root_DEPENDENCIES = src/net/vswitchd src/net/vswitchctl
+endif
