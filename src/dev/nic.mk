@@ -21,3 +21,15 @@ test_check_e1000_SOURCES = test/check_e1000.c
 test_check_e1000_CFLAGS = $(TEST_CFLAGS)
 test_check_e1000_LDADD = src/dev/libhvdev.a src/mem/libhvmem.a src/libhvcore.a $(TEST_LIBS) -lm -lpthread
 endif
+
+# Fuzzing: register writes, descriptor rings and received frames.
+E1000_FUZZ_SRCS = src/dev/e1000.c src/dev/pci.c src/dev/iobus.c src/mem/pmap.c src/vclock.c
+FUZZ_TARGETS += fuzz-e1000
+CLEANFILES += test/fuzz/fuzz_e1000
+EXTRA_DIST += test/fuzz/fuzz_e1000.c
+fuzz-e1000:
+	mkdir -p test/fuzz
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
+		-I$(top_srcdir)/src -I$(top_builddir) $(top_srcdir)/test/fuzz/fuzz_e1000.c \
+		$(addprefix $(top_srcdir)/,$(E1000_FUZZ_SRCS)) -o test/fuzz/fuzz_e1000
+	./test/fuzz/fuzz_e1000 -max_total_time=$(FUZZ_SECONDS) -max_len=4096
