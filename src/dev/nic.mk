@@ -33,3 +33,4 @@ fuzz-e1000:
 		-I$(top_srcdir)/src -I$(top_builddir) $(top_srcdir)/test/fuzz/fuzz_e1000.c \
 		$(addprefix $(top_srcdir)/,$(E1000_FUZZ_SRCS)) -o test/fuzz/fuzz_e1000
 	./test/fuzz/fuzz_e1000 -max_total_time=$(FUZZ_SECONDS) -max_len=4096
+EXTRA_DIST += doc/dev-nic-keys.md
