@@ -4,6 +4,7 @@
 
 #include <check.h>
 #include "check_run.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,8 +12,9 @@
 #include "dev/iobus.h"
 #include "mem/pmap.h"
 #include "vclock.h"
+#include "cpu_test.h"
 
-struct tm {
+struct tmach {
 	struct pmap *pm;
 	struct iobus *io;
 	struct vclock *vc;
@@ -32,7 +34,7 @@ static uint32_t tm_in(void *opaque, uint16_t port, unsigned size)
 
 static void tm_out(void *opaque, uint16_t port, unsigned size, uint32_t val)
 {
-	struct tm *m = opaque;
+	struct tmach *m = opaque;
 
 	(void)size;
 	if (port == 0xe9 && m->nout < sizeof(m->out) - 1)
@@ -47,7 +49,7 @@ static const struct pio_ops tm_ops = { tm_in, tm_out };
 
 static int tm_intack(void *opaque)
 {
-	struct tm *m = opaque;
+	struct tmach *m = opaque;
 
 	cpu_set_irq(m->cpu, 0);
 	return m->irq_vec;
@@ -55,7 +57,7 @@ static int tm_intack(void *opaque)
 
 /* Loads code at the reset vector (a 64 KiB ROM at 0xF0000 and at the top of
  * 4 GiB, code placed at its end so it starts at F000:FFF0 - len + 16). */
-static void tm_init(struct tm *m, const uint8_t *rom, size_t len)
+static void tm_init(struct tmach *m, const uint8_t *rom, size_t len)
 {
 	static uint8_t img[65536];
 	struct cpu_env env;
@@ -81,7 +83,7 @@ static void tm_init(struct tm *m, const uint8_t *rom, size_t len)
 	ck_assert_int_eq(cpu_create(&env, &m->cpu), 0);
 }
 
-static void tm_fini(struct tm *m)
+static void tm_fini(struct tmach *m)
 {
 	cpu_destroy(m->cpu);
 	vclock_destroy(m->vc);
@@ -93,7 +95,7 @@ START_TEST(test_reset_state)
 {
 	static const uint8_t code[] = { 0xf4 };
 	struct cpu_regs r;
-	struct tm m;
+	struct tmach m;
 
 	tm_init(&m, code, sizeof(code));
 	cpu_get_regs(m.cpu, &r);
@@ -124,7 +126,7 @@ START_TEST(test_real_mode_program)
 	};
 	static const uint8_t reset[] = { 0xea, 0x00, 0x00, 0x00, 0xf0 };
 	struct cpu_stats st;
-	struct tm m;
+	struct tmach m;
 
 	memset(code, 0xf4, sizeof(code));
 	memcpy(code, prog, sizeof(prog));
@@ -147,7 +149,7 @@ START_TEST(test_ud_and_irq)
 	uint8_t code[65536];
 	struct cpu_regs r;
 	struct cpu_stats st;
-	struct tm m;
+	struct tmach m;
 
 	memset(code, 0xf4, sizeof(code));
 	code[0xfff0] = 0x0f;                  /* 0F 0B: UD2, not implemented -> #UD */
@@ -188,6 +190,148 @@ START_TEST(test_ud_and_irq)
 }
 END_TEST
 
+
+/* ---- Translation units, the TU cache and self-modifying code --------- */
+
+static void ct_setup(struct cpu_test *t)
+{
+	ck_assert_int_eq(cpu_test_init(t, 16u << 20), 0);
+}
+
+/* Assembles src for flat 32-bit mode at 0x10000 and runs it. */
+static void ct_run32(struct cpu_test *t, const char *src, uint64_t max)
+{
+	uint8_t buf[16384];
+	char full[8192];
+	long n;
+
+	snprintf(full, sizeof(full), "bits 32\norg 0x10000\n%s", src);
+	n = cpu_test_nasm(full, buf, sizeof(buf));
+	ck_assert_msg(n > 0, "nasm failed");
+	cpu_test_load(t, 0x10000, buf, (size_t)n);
+	cpu_test_flat(t, 0x10000);
+	cpu_test_run(t, max);
+}
+
+/* A store into the next instruction of the same TU takes effect before
+ * that instruction runs. */
+START_TEST(test_smc_same_tu)
+{
+	struct cpu_test t;
+	struct cpu_stats st;
+
+	ct_setup(&t);
+	ct_run32(&t, "mov byte [patch+1], 42\npatch: mov al, 0\nout 0xf4, al\nhlt\n", 1000);
+	ck_assert_int_eq(t.exit_code, 42);
+	cpu_get_stats(t.cpu, &st);
+	ck_assert_uint_ge(st.smc_invalidations, 1);
+	cpu_test_fini(&t);
+}
+END_TEST
+
+/* Code on one page rewrites a routine on another page it has already run:
+ * the second call sees the new code. */
+START_TEST(test_smc_other_page)
+{
+	struct cpu_test t;
+
+	ct_setup(&t);
+	ct_run32(&t,
+		 "call routine\n"
+		 "mov bl, al\n"
+		 "mov byte [routine+1], 7\n"
+		 "call routine\n"
+		 "add al, bl\n"
+		 "out 0xf4, al\n"
+		 "hlt\n"
+		 "align 4096\n"
+		 "routine: mov al, 3\n"
+		 "ret\n", 1000);
+	ck_assert_int_eq(t.exit_code, 10);
+	cpu_test_fini(&t);
+}
+END_TEST
+
+/* A device writing code by DMA (pmap_write_buf) invalidates its TUs. */
+START_TEST(test_dma_into_code)
+{
+	static const uint8_t v2[] = { 0xb0, 0x22 };   /* mov al, 0x22 */
+	struct cpu_test t;
+
+	ct_setup(&t);
+	ct_run32(&t, "mov al, 0x11\nout 0xf4, al\nhlt\n", 100);
+	ck_assert_int_eq(t.exit_code, 0x11);
+	cpu_test_load(&t, 0x10000, v2, sizeof(v2));
+	t.cpu->eip = 0x10000;
+	t.exit_code = -1;
+	cpu_test_run(&t, 100);
+	ck_assert_int_eq(t.exit_code, 0x22);
+	cpu_test_fini(&t);
+}
+END_TEST
+
+/* Straight-line code is cut into TUs of at most 12 instructions, and a
+ * loop runs from the cache. */
+START_TEST(test_tu_bound_and_cache)
+{
+	struct cpu_test t;
+	struct cpu_stats st;
+
+	ct_setup(&t);
+	ct_run32(&t, "times 30 nop\nmov al, 5\nout 0xf4, al\nhlt\n", 1000);
+	ck_assert_int_eq(t.exit_code, 5);
+	cpu_get_stats(t.cpu, &st);
+	ck_assert_uint_eq(st.insns, 32);
+	ck_assert_uint_ge(st.tus_translated, 3);
+	ck_assert_uint_le(st.tus_translated, 4);
+	cpu_test_fini(&t);
+
+	ct_setup(&t);
+	ct_run32(&t, "mov ecx, 1000\nxor eax, eax\nl: add eax, ecx\ndec ecx\njnz l\n"
+		 "cmp eax, 500500\nsete al\nout 0xf4, al\nhlt\n", 100000);
+	ck_assert_int_eq(t.exit_code, 1);
+	cpu_get_stats(t.cpu, &st);
+	ck_assert_uint_le(st.tus_translated, 6);
+	ck_assert_uint_ge(st.tu_hits, 990);
+	cpu_test_fini(&t);
+}
+END_TEST
+
+/* An instruction that straddles a page boundary decodes from both pages. */
+START_TEST(test_page_crossing_insn)
+{
+	struct cpu_test t;
+
+	ct_setup(&t);
+	ct_run32(&t, "times 4096-3 nop\nmov eax, 0x12345678\ncmp eax, 0x12345678\nsete al\n"
+		 "out 0xf4, al\nhlt\n", 10000);
+	ck_assert_int_eq(t.exit_code, 1);
+	cpu_test_fini(&t);
+}
+END_TEST
+
+/* More than 15 bytes of instruction: #GP, delivered through the IVT in
+ * real mode. */
+START_TEST(test_too_long)
+{
+	uint8_t code[32];
+	struct cpu_test t;
+
+	ct_setup(&t);
+	memset(code, 0x66, 16);
+	code[16] = 0x90;
+	cpu_test_load(&t, 0x1000, code, 17);
+	code[0] = 0xb0; code[1] = 13; code[2] = 0xe6; code[3] = 0xf4;   /* mov al,13; out 0xf4,al */
+	cpu_test_load(&t, 0x2000, code, 4);
+	pmap_write(t.pm, 13 * 4, 2, 0x2000);
+	pmap_write(t.pm, 13 * 4 + 2, 2, 0);
+	cpu_test_real(&t, 0, 0x1000);
+	cpu_test_run(&t, 100);
+	ck_assert_int_eq(t.exit_code, 13);
+	cpu_test_fini(&t);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cpu");
@@ -196,6 +340,14 @@ int main(void)
 	tcase_add_test(tc, test_reset_state);
 	tcase_add_test(tc, test_real_mode_program);
 	tcase_add_test(tc, test_ud_and_irq);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("tu");
+	tcase_add_test(tc, test_smc_same_tu);
+	tcase_add_test(tc, test_smc_other_page);
+	tcase_add_test(tc, test_dma_into_code);
+	tcase_add_test(tc, test_tu_bound_and_cache);
+	tcase_add_test(tc, test_page_crossing_insn);
+	tcase_add_test(tc, test_too_long);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

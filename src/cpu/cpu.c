@@ -1,103 +1,18 @@
-/* CPU core: lifecycle, reset state, the run loop (timers, interrupts, HLT
- * sleep) and a small real-mode interpreter.  This is the first increment:
- * the translator and protected mode are not written yet; every opcode not
- * handled here raises #UD through the IVT. */
+/* CPU lifecycle: creation, the power-on/reset state, the register view for
+ * tests and debuggers, and the derived mode bits every handler relies on
+ * (CPL, CS.D, SS.B, the MMU's user flag). */
 #include "config.h"
 
 #include <errno.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "cpu/cpu.h"
-#include "dev/iobus.h"
-#include "mem/pmap.h"
-#include "vclock.h"
-
-#define FL_CF 0x0001u
-#define FL_IF 0x0200u
-#define FL_DF 0x0400u
-#define FL_TF 0x0100u
-#define VEC_UD 6
-/* Timers are serviced at least this often (instructions). */
-#define CPU_TIMER_SLICE 64
-
-struct cpu {
-	struct cpu_env env;
-	struct cpu_regs r;
-	bool a20;
-	int irq;
-	bool nmi_pending;
-	bool shadow;               /* interrupt shadow after STI */
-	atomic_bool exit_req;
-	atomic_bool kicked;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	struct cpu_stats stats;
-};
-
-static uint32_t cpu_phys(const struct cpu *c, int seg, uint32_t off)
-{
-	uint32_t a = c->r.seg[seg].base + (off & 0xffff);
-
-	return c->a20 ? a : (a & ~(1u << 20));
-}
-
-static uint8_t rd8(struct cpu *c, int seg, uint32_t off)
-{
-	return (uint8_t)pmap_read(c->env.pm, cpu_phys(c, seg, off), 1);
-}
-
-static uint16_t rd16(struct cpu *c, int seg, uint32_t off)
-{
-	return (uint16_t)(rd8(c, seg, off) | rd8(c, seg, off + 1) << 8);
-}
-
-static void wr16(struct cpu *c, int seg, uint32_t off, uint16_t v)
-{
-	pmap_write(c->env.pm, cpu_phys(c, seg, off), 1, v & 0xff);
-	pmap_write(c->env.pm, cpu_phys(c, seg, off + 1), 1, v >> 8);
-}
-
-static void push16(struct cpu *c, uint16_t v)
-{
-	uint16_t sp = (uint16_t)(c->r.gpr[CPU_ESP] - 2);
-
-	c->r.gpr[CPU_ESP] = (c->r.gpr[CPU_ESP] & 0xffff0000u) | sp;
-	wr16(c, CPU_SS, sp, v);
-}
-
-static uint16_t pop16(struct cpu *c)
-{
-	uint16_t sp = (uint16_t)c->r.gpr[CPU_ESP];
-	uint16_t v = rd16(c, CPU_SS, sp);
-
-	c->r.gpr[CPU_ESP] = (c->r.gpr[CPU_ESP] & 0xffff0000u) | (uint16_t)(sp + 2);
-	return v;
-}
-
-static void load_seg_real(struct cpu *c, int seg, uint16_t sel)
-{
-	c->r.seg[seg].sel = sel;
-	c->r.seg[seg].base = (uint32_t)sel << 4;
-}
-
-/* Real-mode interrupt/exception delivery through the IVT. */
-static void cpu_deliver_real(struct cpu *c, unsigned vec, uint16_t ret_ip)
-{
-	push16(c, (uint16_t)c->r.eflags);
-	push16(c, c->r.seg[CPU_CS].sel);
-	push16(c, ret_ip);
-	c->r.eflags &= ~(FL_IF | FL_TF);
-	c->r.eip = pmap_read(c->env.pm, vec * 4, 2);
-	load_seg_real(c, CPU_CS, (uint16_t)pmap_read(c->env.pm, vec * 4 + 2, 2));
-}
+#include "cpu/cpu_int.h"
 
 int cpu_create(const struct cpu_env *env, struct cpu **out)
 {
 	struct cpu *c;
+	int err;
 
 	if (!env || !env->pm || !env->io || !env->clock || !out)
 		return -EINVAL;
@@ -105,8 +20,15 @@ int cpu_create(const struct cpu_env *env, struct cpu **out)
 	if (!c)
 		return -ENOMEM;
 	c->env = *env;
+	if ((err = mmu_init(&c->mmu, env->pm)) || (err = cpu_tc_create(c))) {
+		mmu_fini(&c->mmu);
+		free(c);
+		return err;
+	}
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->wake, NULL);
+	cpu_decode_init();
+	cpu_tc_attach(c);
 	cpu_reset(c);
 	*out = c;
 	return 0;
@@ -116,32 +38,95 @@ void cpu_destroy(struct cpu *cpu)
 {
 	if (!cpu)
 		return;
+	pmap_set_code_hook(cpu->env.pm, NULL, NULL);
+	cpu_tc_destroy(cpu);
+	mmu_fini(&cpu->mmu);
 	pthread_cond_destroy(&cpu->wake);
 	pthread_mutex_destroy(&cpu->lock);
 	free(cpu);
 }
 
+static void seg_set(struct cpu *c, unsigned n, uint16_t sel, uint32_t base, uint32_t limit,
+		    uint16_t attr)
+{
+	c->seg[n].sel = sel;
+	c->seg[n].base = base;
+	c->seg[n].limit = limit;
+	c->seg[n].attr = attr;
+}
+
+void cpu_update_mode(struct cpu *c)
+{
+	unsigned n;
+
+	if (!cpu_pmode(c))
+		c->cpl = 0;
+	else if (cpu_v86(c))
+		c->cpl = 3;
+	else
+		c->cpl = c->seg[CPU_CS].sel & 3;
+	c->code32 = !cpu_v86(c) && (c->seg[CPU_CS].attr & CPU_ATTR_DB);
+	c->stack32 = !cpu_v86(c) && (c->seg[CPU_SS].attr & CPU_ATTR_DB);
+	c->mmu_user = c->cpl == 3 ? MMU_USER : 0;
+	for (n = 0; n < 6; n++)
+		cpu_seg_cache(c, n);
+}
+
+/* Power-on state (Intel SDM vol. 3, "Processor State after Reset"). */
 void cpu_reset(struct cpu *c)
 {
-	int i;
+	unsigned n;
 
-	memset(&c->r, 0, sizeof(c->r));
-	for (i = 0; i < 6; i++)
-		c->r.seg[i].limit = 0xffff;
-	c->r.seg[CPU_CS].sel = 0xf000;
-	c->r.seg[CPU_CS].base = 0xffff0000u;
-	c->r.eip = 0xfff0;
-	c->r.eflags = 0x2;
-	c->r.gpr[CPU_EDX] = 0x0663;       /* family 6, model 6, stepping 3 */
-	c->r.cr0 = 0x60000010u;
-	c->a20 = true;
+	memset(c->gpr, 0, sizeof(c->gpr));
+	c->gpr[CPU_EDX] = CPU_SIGNATURE;
+	c->eip = c->next_eip = 0xfff0;
+	c->eflags = 0x2;
+	memset(&c->lf, 0, sizeof(c->lf));
+	for (n = 0; n < 6; n++)
+		seg_set(c, n, 0, 0, 0xffff, 0x93);   /* present, read/write, accessed */
+	seg_set(c, CPU_CS, 0xf000, 0xffff0000u, 0xffff, 0x9b);
+	seg_set(c, CPU_LDTR, 0, 0, 0xffff, 0x82);
+	seg_set(c, CPU_TR, 0, 0, 0xffff, 0x8b);
+	c->gdtr = (struct cpu_dtr){ 0, 0xffff };
+	c->idtr = (struct cpu_dtr){ 0, 0xffff };
+	c->cr0 = 0x60000010u;
+	c->cr2 = c->cr3 = c->cr4 = 0;
+	memset(c->dr, 0, sizeof(c->dr));
+	c->dr[6] = 0xffff0ff0u;
+	c->dr[7] = 0x400;
+	c->efer = 0;
+	c->sysenter_cs = c->sysenter_esp = c->sysenter_eip = 0;
+	c->tsc_offset = 0;
+	c->mtrr_def_type = 0;
+	memset(c->mtrr_fixed, 0, sizeof(c->mtrr_fixed));
+	memset(c->mtrr_var, 0, sizeof(c->mtrr_var));
+	c->pat = 0x0007040600070406ull;
+	x87_reset(&c->fpu);
+	c->halted = false;
 	c->shadow = false;
-	c->nmi_pending = false;
+	c->shutdown = false;
+	c->delivering = -1;
+	c->nmi_pending = c->nmi_blocked = false;
+	c->a20 = true;
+	mmu_set_a20(&c->mmu, true);
+	mmu_set_control(&c->mmu, c->cr0, c->cr3, c->cr4, c->efer);
+	mmu_flush(&c->mmu, true);
+	cpu_tc_flush(c);
+	cpu_tlb_changed(c);
+	cpu_update_mode(c);
 }
 
 void cpu_set_irq(struct cpu *c, int level) { c->irq = level; }
 void cpu_set_nmi(struct cpu *c) { c->nmi_pending = true; }
-void cpu_set_a20(struct cpu *c, bool enabled) { c->a20 = enabled; }
+
+void cpu_set_a20(struct cpu *c, bool enabled)
+{
+	if (c->a20 == enabled)
+		return;
+	c->a20 = enabled;
+	mmu_set_a20(&c->mmu, enabled);
+	cpu_tlb_changed(c);
+}
 
 void cpu_kick(struct cpu *c)
 {
@@ -158,149 +143,53 @@ void cpu_request_exit(struct cpu *c)
 }
 
 void cpu_get_stats(const struct cpu *c, struct cpu_stats *out) { *out = c->stats; }
-void cpu_get_regs(const struct cpu *c, struct cpu_regs *out) { *out = c->r; }
+
+void cpu_get_regs(const struct cpu *c, struct cpu_regs *out)
+{
+	unsigned n;
+
+	memcpy(out->gpr, c->gpr, sizeof(out->gpr));
+	out->eip = c->eip;
+	/* Materialising the lazy flags changes no architectural state. */
+	out->eflags = cpu_flags((struct cpu *)c);
+	for (n = 0; n < 6; n++) {
+		out->seg[n].sel = c->seg[n].sel;
+		out->seg[n].base = c->seg[n].base;
+		out->seg[n].limit = c->seg[n].limit;
+	}
+	out->cr0 = c->cr0;
+	out->cr2 = c->cr2;
+	out->cr3 = c->cr3;
+	out->cr4 = c->cr4;
+	out->halted = c->halted;
+}
 
 void cpu_set_regs(struct cpu *c, const struct cpu_regs *in)
 {
-	memcpy(c->r.gpr, in->gpr, sizeof(c->r.gpr));
-	c->r.eip = in->eip;
-	c->r.eflags = (in->eflags | 0x2) & 0x003f7fd7u;
-	memcpy(c->r.seg, in->seg, sizeof(c->r.seg));
-	c->r.halted = in->halted;
+	unsigned n;
+
+	memcpy(c->gpr, in->gpr, sizeof(c->gpr));
+	c->eip = in->eip;
+	cpu_set_flags(c, (in->eflags | 0x2) & 0x003f7fd7u, 0xffffffffu);
+	for (n = 0; n < 6; n++) {
+		c->seg[n].sel = in->seg[n].sel;
+		c->seg[n].base = in->seg[n].base;
+		c->seg[n].limit = in->seg[n].limit;
+	}
+	c->halted = in->halted;
+	cpu_update_mode(c);
 }
 
-/* Sleeps until a kick or the next timer deadline (HLT). */
-static void cpu_halt_wait(struct cpu *c)
+void cpu_test_flat32(struct cpu *c)
 {
-	uint64_t now = vclock_ns(c->env.clock), dl = vclock_next_deadline(c->env.clock);
-	struct timespec ts;
+	unsigned n;
 
-	pthread_mutex_lock(&c->lock);
-	if (!atomic_load(&c->kicked)) {
-		if (dl == VCLOCK_NEVER) {
-			pthread_cond_wait(&c->wake, &c->lock);
-		} else if (dl > now) {
-			uint64_t ns;
-
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ns = (uint64_t)ts.tv_nsec + (dl - now);
-			ts.tv_sec += (time_t)(ns / 1000000000u);
-			ts.tv_nsec = (long)(ns % 1000000000u);
-			pthread_cond_timedwait(&c->wake, &c->lock, &ts);
-		}
-	}
-	atomic_store(&c->kicked, false);
-	pthread_mutex_unlock(&c->lock);
-}
-
-/* Executes one instruction at CS:IP. */
-static void cpu_step(struct cpu *c)
-{
-	uint16_t ip = (uint16_t)c->r.eip, start = ip;
-	uint8_t op = rd8(c, CPU_CS, ip++);
-	uint16_t port;
-
-	c->shadow = false;
-	if (op >= 0xb0 && op <= 0xb7) {
-		unsigned r = op & 3, sh = (op & 4) ? 8 : 0;
-
-		c->r.gpr[r] = (c->r.gpr[r] & ~(0xffu << sh)) | (uint32_t)rd8(c, CPU_CS, ip++) << sh;
-	} else if (op >= 0xb8 && op <= 0xbf) {
-		c->r.gpr[op & 7] = (c->r.gpr[op & 7] & 0xffff0000u) | rd16(c, CPU_CS, ip);
-		ip += 2;
-	} else {
-		switch (op) {
-		case 0x90:
-			break;
-		case 0xe4:
-		case 0xe6:
-		case 0xec:
-		case 0xee:
-		case 0xef:
-			port = (op & 8) ? (uint16_t)c->r.gpr[CPU_EDX] : rd8(c, CPU_CS, ip++);
-			if (op == 0xe4 || op == 0xec)
-				c->r.gpr[CPU_EAX] = (c->r.gpr[CPU_EAX] & ~0xffu) |
-					(iobus_in(c->env.io, port, 1) & 0xff);
-			else if (op == 0xef)
-				iobus_out(c->env.io, port, 2, c->r.gpr[CPU_EAX] & 0xffff);
-			else
-				iobus_out(c->env.io, port, 1, c->r.gpr[CPU_EAX] & 0xff);
-			break;
-		case 0xeb:
-			ip = (uint16_t)(ip + 1 + (int8_t)rd8(c, CPU_CS, ip));
-			break;
-		case 0xe9:
-			ip = (uint16_t)(ip + 2 + rd16(c, CPU_CS, ip));
-			break;
-		case 0xea: {
-			uint16_t nip = rd16(c, CPU_CS, ip), ncs = rd16(c, CPU_CS, ip + 2);
-
-			load_seg_real(c, CPU_CS, ncs);
-			ip = nip;
-			break;
-		}
-		case 0xcd:
-			c->stats.interrupts++;
-			cpu_deliver_real(c, rd8(c, CPU_CS, ip), (uint16_t)(ip + 1));
-			c->stats.insns++;
-			return;
-		case 0xcf: {
-			uint16_t nip = pop16(c), ncs = pop16(c), fl = pop16(c);
-
-			load_seg_real(c, CPU_CS, ncs);
-			c->r.eflags = (c->r.eflags & 0xffff0000u) | (fl & 0x7fd7u) | 2;
-			ip = nip;
-			break;
-		}
-		case 0xf4:
-			c->r.halted = true;
-			break;
-		case 0xf8: c->r.eflags &= ~FL_CF; break;
-		case 0xf9: c->r.eflags |= FL_CF; break;
-		case 0xfa: c->r.eflags &= ~FL_IF; break;
-		case 0xfb:
-			c->shadow = !(c->r.eflags & FL_IF);
-			c->r.eflags |= FL_IF;
-			break;
-		case 0xfc: c->r.eflags &= ~FL_DF; break;
-		case 0xfd: c->r.eflags |= FL_DF; break;
-		default:
-			c->stats.exceptions++;
-			cpu_deliver_real(c, VEC_UD, start);
-			return;
-		}
-	}
-	c->r.eip = ip;
-	c->stats.insns++;
-}
-
-enum cpu_exit cpu_run(struct cpu *c)
-{
-	unsigned n = 0;
-
-	for (;;) {
-		if (atomic_exchange(&c->exit_req, false))
-			return CPU_EXIT_REQUEST;
-		if (++n >= CPU_TIMER_SLICE || c->r.halted) {
-			n = 0;
-			vclock_run_timers(c->env.clock);
-		}
-		if (c->nmi_pending) {
-			c->nmi_pending = false;
-			c->r.halted = false;
-			c->stats.interrupts++;
-			cpu_deliver_real(c, 2, (uint16_t)c->r.eip);
-		} else if (c->irq && (c->r.eflags & FL_IF) && !c->shadow && c->env.intack) {
-			int vec = c->env.intack(c->env.intack_opaque);
-
-			c->r.halted = false;
-			c->stats.interrupts++;
-			cpu_deliver_real(c, (unsigned)vec & 0xff, (uint16_t)c->r.eip);
-		}
-		if (c->r.halted) {
-			cpu_halt_wait(c);
-			continue;
-		}
-		cpu_step(c);
-	}
+	c->cr0 |= CPU_CR0_PE;
+	mmu_set_control(&c->mmu, c->cr0, c->cr3, c->cr4, c->efer);
+	for (n = 0; n < 6; n++)
+		seg_set(c, n, 0x10, 0, 0xffffffffu, 0xc093);
+	seg_set(c, CPU_CS, 0x08, 0, 0xffffffffu, 0xc09b);
+	c->eflags &= ~CPU_VM;
+	cpu_tlb_changed(c);
+	cpu_update_mode(c);
 }

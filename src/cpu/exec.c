@@ -1,0 +1,525 @@
+/* Translation units, the TU cache and the threaded back end's run loop.
+ *
+ * A TU is up to CPU_TU_MAX decoded instructions from one guest page.  TUs
+ * live in a fixed pool (no allocation while the guest runs) and are found
+ * through a hash keyed by the host address of their first byte and CS.D:
+ * the host address identifies the guest physical page's current contents
+ * (RAM, ROM or shadow RAM each have their own), so a lookup needs only the
+ * execute TLB, never a page walk.  A second hash by guest physical page
+ * finds the TUs to drop when the pmap reports a write to a code page
+ * (self-modifying code or DMA).  When the pool runs out, everything is
+ * flushed at a TU boundary.
+ *
+ * Chaining: a TU remembers the two TUs that last followed it (fall-through
+ * and branch target); when the next EIP matches, the cache lookup and the
+ * TLB lookup are skipped.  That is only sound while the linear -> physical
+ * mapping and CS are unchanged and the successor is on the same linear
+ * page, so links are checked against the TLB epoch, the successor's
+ * generation and the page. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cpu/cpu_int.h"
+#include "dev/iobus.h"
+#include "vclock.h"
+
+#define TC_POOL 16384
+#define TC_HASH 16384              /* power of two */
+#define TC_PHASH 4096              /* power of two */
+/* Timers and the exit flag are looked at least this often (instructions). */
+#define CPU_TIMER_SLICE 512
+
+struct cpu_tu_link {
+	struct cpu_tu *tu;
+	uint32_t gen;
+	uint32_t eip;
+};
+
+struct cpu_tu {
+	uintptr_t host;            /* host address of the first byte; 0 = free */
+	gpa_t gpa;                 /* guest physical address of the first byte */
+	struct cpu_tu *hnext;      /* host-address hash chain */
+	struct cpu_tu *pnext;      /* physical-page hash chain / free list */
+	uint32_t gen;              /* bumped whenever this slot is freed */
+	uint16_t nbytes;
+	uint8_t n;
+	bool code32;
+	bool chainable;            /* ended by a direct branch or by length */
+	struct cpu_tu_link link[2];
+	struct cpu_insn insn[CPU_TU_MAX];
+};
+
+struct cpu_tcache {
+	struct cpu_tu *hash[TC_HASH];
+	struct cpu_tu *phash[TC_PHASH];
+	struct cpu_tu *free;
+	struct cpu_tu scratch;     /* uncached TUs (MMIO, page-crossing, limit) */
+	struct cpu_tu pool[TC_POOL];
+};
+
+static unsigned tc_hash(uintptr_t host, bool code32)
+{
+	return (unsigned)((host ^ (host >> 14) ^ (code32 ? 0x9e37u : 0)) & (TC_HASH - 1));
+}
+
+static unsigned tc_phash(gpa_t gpa)
+{
+	return (unsigned)((gpa >> 12) & (TC_PHASH - 1));
+}
+
+static void tc_reset(struct cpu_tcache *tc)
+{
+	unsigned k;
+
+	memset(tc->hash, 0, sizeof(tc->hash));
+	memset(tc->phash, 0, sizeof(tc->phash));
+	tc->free = NULL;
+	for (k = TC_POOL; k-- > 0;) {
+		tc->pool[k].host = 0;
+		tc->pool[k].gen++;
+		tc->pool[k].pnext = tc->free;
+		tc->free = &tc->pool[k];
+	}
+}
+
+int cpu_tc_create(struct cpu *c)
+{
+	c->tc = calloc(1, sizeof(*c->tc));
+	if (!c->tc)
+		return -ENOMEM;
+	tc_reset(c->tc);
+	return 0;
+}
+
+void cpu_tc_destroy(struct cpu *c)
+{
+	free(c->tc);
+	c->tc = NULL;
+}
+
+void cpu_tc_flush(struct cpu *c)
+{
+	tc_reset(c->tc);
+	c->tu_abort = true;
+}
+
+/* Unlinks tu from both hashes and frees it. */
+static void tu_free(struct cpu_tcache *tc, struct cpu_tu *tu)
+{
+	struct cpu_tu **pp;
+
+	for (pp = &tc->hash[tc_hash(tu->host, tu->code32)]; *pp; pp = &(*pp)->hnext)
+		if (*pp == tu) {
+			*pp = tu->hnext;
+			break;
+		}
+	for (pp = &tc->phash[tc_phash(tu->gpa)]; *pp; pp = &(*pp)->pnext)
+		if (*pp == tu) {
+			*pp = tu->pnext;
+			break;
+		}
+	tu->host = 0;
+	tu->gen++;
+	tu->pnext = tc->free;
+	tc->free = tu;
+}
+
+/* pmap hook: something writes [gpa, gpa+len) of a page holding code. */
+static void cpu_code_write(void *opaque, gpa_t gpa, size_t len)
+{
+	struct cpu *c = opaque;
+	struct cpu_tcache *tc = c->tc;
+	gpa_t page, last = (gpa + (len ? len - 1 : 0)) >> 12;
+
+	for (page = gpa >> 12; page <= last; page++) {
+		struct cpu_tu *tu = tc->phash[tc_phash(page << 12)], *next;
+
+		for (; tu; tu = next) {
+			next = tu->pnext;
+			if ((tu->gpa >> 12) != page)
+				continue;
+			if (tu == c->tu_cur)
+				c->tu_abort = true;
+			tu_free(tc, tu);
+		}
+		pmap_clear_code(c->env.pm, page << 12);
+		c->stats.smc_invalidations++;
+	}
+}
+
+void cpu_tc_attach(struct cpu *c)
+{
+	pmap_set_code_hook(c->env.pm, cpu_code_write, c);
+}
+
+void cpu_tlb_changed(struct cpu *c)
+{
+	c->tlb_epoch++;
+}
+
+/* Fetches up to 15 code bytes at CS:eip the slow way (a page-crossing
+ * instruction or code outside host-backed memory).  Faults (#PF on either
+ * page) are raised only for bytes the instruction might need; the caller
+ * passes how many it wants. */
+static unsigned fetch_slow(struct cpu *c, uint32_t eip, uint8_t *buf, unsigned want)
+{
+	unsigned k;
+
+	for (k = 0; k < want; k++) {
+		uint32_t lin = c->seg[CPU_CS].base + eip + k;
+		struct mmu_xlate x;
+		uint32_t err;
+
+		if (eip + k > c->seg[CPU_CS].limit || (!c->code32 && eip + k > 0xffff))
+			break;
+		if (mmu_translate(&c->mmu, lin, MMU_X | c->mmu_user, &x, &err)) {
+			if (k == 0) {
+				c->cr2 = lin;
+				cpu_raise(c, CPU_PF_VEC, err);
+			}
+			break;
+		}
+		buf[k] = (uint8_t)pmap_read(c->env.pm, x.gpa, 1);
+	}
+	return k;
+}
+
+/* Decodes into tu from guest memory at CS:c->eip.  host/gpa: where the
+ * first byte lives (host NULL: not host-backed, decode via fetch_slow). */
+static void tu_build(struct cpu *c, struct cpu_tu *tu, const uint8_t *host, bool cacheable)
+{
+	uint32_t eip = c->eip, limit = c->seg[CPU_CS].limit;
+	unsigned off = (c->seg[CPU_CS].base + eip) & 0xfff;
+	unsigned pos = 0;
+
+	tu->n = 0;
+	tu->code32 = c->code32;
+	tu->chainable = false;
+	tu->link[0].tu = tu->link[1].tu = NULL;
+	while (tu->n < CPU_TU_MAX) {
+		struct cpu_insn *i = &tu->insn[tu->n];
+		uint32_t room = limit - (eip + pos) + 1;   /* bytes left in CS */
+		unsigned avail = 4096 - (off + pos);
+		int r = -1;
+
+		if (eip + pos > limit || (!c->code32 && eip + pos > 0xffff))
+			break;
+		if (room && room < avail)
+			avail = room;
+		if (host && off + pos < 4096)
+			r = cpu_decode(host + pos, avail, c->code32, i);
+		if (r < 0) {
+			uint8_t buf[15];
+			unsigned got;
+
+			/* Crosses the page (or CS limit): only as a TU's first
+			 * instruction, decoded from a private copy. */
+			if (tu->n > 0 && host)
+				break;
+			got = fetch_slow(c, eip + pos, buf, 15);
+			if (cpu_decode(buf, got, c->code32, i) < 0) {
+				/* Needs bytes beyond the limit or a faulting page. */
+				if (eip + pos + got > limit)
+					cpu_raise(c, CPU_GP, 0);
+				c->cr2 = c->seg[CPU_CS].base + eip + pos + got;
+				fetch_slow(c, eip + pos + got, buf, 1);
+				cpu_raise(c, CPU_GP, 0);
+			}
+			cacheable = false;
+		}
+		pos += i->len;
+		tu->n++;
+		if (i->flags & CPU_OPF_END) {
+			tu->chainable = (i->flags & CPU_OPF_JUMP) != 0;
+			break;
+		}
+		if (!host || off + pos >= 4096) {
+			tu->chainable = true;
+			break;
+		}
+	}
+	if (tu->n == CPU_TU_MAX && !(tu->insn[tu->n - 1].flags & CPU_OPF_END))
+		tu->chainable = true;
+	if (tu->n == 0)
+		cpu_raise(c, CPU_GP, 0);        /* EIP beyond the CS limit */
+	tu->nbytes = (uint16_t)pos;
+	if (!cacheable)
+		tu->host = 0;
+}
+
+/* Finds or translates the TU at CS:EIP. */
+static struct cpu_tu *tu_lookup(struct cpu *c)
+{
+	struct cpu_tcache *tc = c->tc;
+	uint32_t lin = c->seg[CPU_CS].base + c->eip;
+	uint8_t *host = mmu_fast(&c->mmu, lin, MMU_X | c->mmu_user);
+	struct mmu_xlate x;
+	struct cpu_tu *tu = NULL;
+	uint32_t err;
+
+	c->stats.tu_lookups++;
+	if (c->eip > c->seg[CPU_CS].limit)
+		cpu_raise(c, CPU_GP, 0);
+	if (host) {
+		for (tu = tc->hash[tc_hash((uintptr_t)host, c->code32)]; tu; tu = tu->hnext)
+			if (tu->host == (uintptr_t)host && tu->code32 == c->code32) {
+				if (c->eip + tu->nbytes - 1u > c->seg[CPU_CS].limit)
+					break;  /* a smaller CS limit: retranslate uncached */
+				c->stats.tu_hits++;
+				return tu;
+			}
+	}
+	if (mmu_translate(&c->mmu, lin, MMU_X | c->mmu_user, &x, &err)) {
+		c->cr2 = lin;
+		cpu_raise(c, CPU_PF_VEC, err);
+	}
+	c->stats.tus_translated++;
+	if (!x.host || tu) {
+		tu_build(c, &tc->scratch, x.host, false);
+		return &tc->scratch;
+	}
+	if (!tc->free) {
+		tc_reset(tc);
+		c->tu_abort = false;
+	}
+	tu = tc->free;
+	tc->free = tu->pnext;
+	tu->host = (uintptr_t)x.host;
+	tu->gpa = x.gpa;
+	tu_build(c, tu, x.host, true);
+	if (!tu->host) {                /* decoded but not cacheable */
+		tc->scratch = *tu;
+		tu->gen++;
+		tu->pnext = tc->free;
+		tc->free = tu;
+		return &tc->scratch;
+	}
+	tu->hnext = tc->hash[tc_hash(tu->host, tu->code32)];
+	tc->hash[tc_hash(tu->host, tu->code32)] = tu;
+	tu->pnext = tc->phash[tc_phash(tu->gpa)];
+	tc->phash[tc_phash(tu->gpa)] = tu;
+	if (!pmap_is_code(c->env.pm, tu->gpa)) {
+		pmap_set_code(c->env.pm, tu->gpa);
+		/* Writes to this page must now take the slow path. */
+		mmu_flush_writes(&c->mmu);
+	}
+	return tu;
+}
+
+/* Runs tu's instructions; returns how many completed. */
+static unsigned tu_exec(struct cpu *c, struct cpu_tu *tu, unsigned max)
+{
+	const struct cpu_insn *i = tu->insn, *end = i + max;
+
+	c->tu_cur = tu;
+	c->tu_abort = false;
+	for (; i < end; i++) {
+		c->next_eip = c->eip + i->len;
+		i->fn(c, i);
+		c->eip = c->next_eip;
+		if (c->tu_abort) {
+			i++;
+			break;
+		}
+	}
+	c->tu_cur = NULL;
+	return (unsigned)(i - tu->insn);
+}
+
+/* The chained successor of prev for the current EIP, if still valid. */
+static struct cpu_tu *chain_next(struct cpu *c, struct cpu_tu *prev, uint64_t epoch)
+{
+	unsigned k;
+
+	if (!prev->chainable || !prev->host || epoch != c->tlb_epoch)
+		return NULL;
+	for (k = 0; k < 2; k++) {
+		struct cpu_tu_link *l = &prev->link[k];
+
+		if (l->tu && l->eip == c->eip && l->gen == l->tu->gen && l->tu->code32 == c->code32) {
+			c->stats.tu_lookups++;
+			c->stats.tu_hits++;
+			return l->tu;
+		}
+	}
+	return NULL;
+}
+
+static void chain_add(struct cpu_tu *prev, struct cpu_tu *tu, uint32_t eip)
+{
+	struct cpu_tu_link *l = &prev->link[prev->link[0].tu && prev->link[0].gen == prev->link[0].tu->gen];
+
+	l->tu = tu;
+	l->gen = tu->gen;
+	l->eip = eip;
+}
+
+/* Sleeps until a kick or the next timer deadline (HLT). */
+static void cpu_halt_wait(struct cpu *c)
+{
+	uint64_t now = vclock_ns(c->env.clock), dl = vclock_next_deadline(c->env.clock);
+	struct timespec ts;
+
+	pthread_mutex_lock(&c->lock);
+	if (!atomic_load(&c->kicked)) {
+		if (dl == VCLOCK_NEVER) {
+			pthread_cond_wait(&c->wake, &c->lock);
+		} else if (dl > now) {
+			uint64_t ns;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ns = (uint64_t)ts.tv_nsec + (dl - now);
+			ts.tv_sec += (time_t)(ns / 1000000000u);
+			ts.tv_nsec = (long)(ns % 1000000000u);
+			pthread_cond_timedwait(&c->wake, &c->lock, &ts);
+		}
+	}
+	atomic_store(&c->kicked, false);
+	pthread_mutex_unlock(&c->lock);
+}
+
+_Noreturn void cpu_raise(struct cpu *c, unsigned vec, uint32_t err)
+{
+	c->exc_vec = vec;
+	c->exc_err = err;
+	siglongjmp(c->exc_jmp, 1);
+}
+
+static bool exc_has_err(unsigned vec)
+{
+	return vec == CPU_DF_VEC || (vec >= CPU_TS && vec <= CPU_PF_VEC) || vec == CPU_AC_VEC;
+}
+
+static bool exc_contributory(unsigned vec)
+{
+	return vec == CPU_DE || (vec >= CPU_TS && vec <= CPU_GP);
+}
+
+/* A fault was raised (c->exc_vec/exc_err): deliver it, applying the
+ * double-fault rules when it happened while delivering another. */
+static void cpu_fault(struct cpu *c)
+{
+	unsigned vec = c->exc_vec;
+	uint32_t err = c->exc_err;
+
+	c->tu_cur = NULL;
+	c->stats.exceptions++;
+	if (c->delivering >= 0) {
+		unsigned prev = (unsigned)c->delivering;
+
+		if (prev == CPU_DF_VEC) {
+			c->shutdown = true;
+			return;
+		}
+		if ((exc_contributory(prev) && exc_contributory(vec)) ||
+		    (prev == CPU_PF_VEC && (vec == CPU_PF_VEC || exc_contributory(vec)))) {
+			vec = CPU_DF_VEC;
+			err = 0;
+		}
+	}
+	c->delivering = (int)vec;
+	cpu_interrupt(c, vec, CPU_INT_EXC, exc_has_err(vec), err);
+	c->delivering = -1;
+}
+
+/* Takes a pending NMI or maskable interrupt; true if one was delivered. */
+static bool cpu_take_interrupt(struct cpu *c)
+{
+	if (c->nmi_pending && !c->nmi_blocked) {
+		c->nmi_pending = false;
+		c->nmi_blocked = true;
+		c->halted = false;
+		c->stats.interrupts++;
+		cpu_interrupt(c, CPU_NMI, CPU_INT_NMI, false, 0);
+		return true;
+	}
+	if (c->irq && (c->eflags & CPU_IF) && c->env.intack) {
+		int vec = c->env.intack(c->env.intack_opaque);
+
+		c->halted = false;
+		if (vec < 0)
+			return false;       /* withdrawn (spurious): nothing to do */
+		c->stats.interrupts++;
+		cpu_interrupt(c, (unsigned)vec & 0xff, CPU_INT_EXT, false, 0);
+		return true;
+	}
+	return false;
+}
+
+/* Runs TUs until the timer slice is used up or something needs the outer
+ * loop's attention (interrupt line, exit request, halt, mode change). */
+static void cpu_run_slice(struct cpu *c)
+{
+	uint64_t start = c->stats.insns, epoch = 0;
+	struct cpu_tu *tu = NULL, *prev;
+	uint32_t page = 0;
+
+	while (c->stats.insns - start < CPU_TIMER_SLICE) {
+		uint32_t prev_page = page;
+		bool shadow;
+
+		prev = tu;
+		tu = prev ? chain_next(c, prev, epoch) : NULL;
+		if (!tu) {
+			tu = tu_lookup(c);
+			epoch = c->tlb_epoch;
+			page = (c->seg[CPU_CS].base + c->eip) & ~0xfffu;
+			if (prev && prev->host && prev->chainable && tu->host && page == prev_page)
+				chain_add(prev, tu, c->eip);
+		}
+		shadow = c->shadow;
+		c->shadow = false;
+		if (c->eflags & CPU_TF) {
+			/* Single-step: one instruction, then the #DB trap. */
+			c->stats.insns += tu_exec(c, tu, 1);
+			c->dr[6] |= 0x4000u;
+			cpu_interrupt(c, CPU_DB, CPU_INT_EXC, false, 0);
+			return;
+		}
+		c->stats.insns += tu_exec(c, tu, tu->n);
+		if (!tu->host || c->halted || c->irq || c->nmi_pending || shadow || c->shadow ||
+		    atomic_load(&c->exit_req) || c->shutdown || epoch != c->tlb_epoch)
+			return;
+		if (c->insn_limit && c->stats.insns >= c->insn_limit)
+			return;
+		/* Chain only to the same linear page the lookup validated. */
+		if (((c->seg[CPU_CS].base + c->eip) & ~0xfffu) != page)
+			tu = NULL;
+	}
+}
+
+enum cpu_exit cpu_run(struct cpu *c)
+{
+	cpu_decode_init();
+	if (sigsetjmp(c->exc_jmp, 0))
+		cpu_fault(c);
+	for (;;) {
+		if (c->shutdown) {
+			c->shutdown = false;
+			c->delivering = -1;
+			return CPU_EXIT_SHUTDOWN;
+		}
+		if (atomic_exchange(&c->exit_req, false))
+			return CPU_EXIT_REQUEST;
+		if (c->insn_limit && c->stats.insns >= c->insn_limit)
+			return CPU_EXIT_REQUEST;
+		vclock_run_timers(c->env.clock);
+		if (pmap_generation(c->env.pm) != c->mmu.gen) {
+			mmu_sync(&c->mmu);
+			cpu_tlb_changed(c);
+		}
+		if (!c->shadow)
+			cpu_take_interrupt(c);
+		if (c->halted) {
+			if (c->stop_on_hlt && !(c->eflags & CPU_IF))
+				return CPU_EXIT_REQUEST;
+			cpu_halt_wait(c);
+			continue;
+		}
+		cpu_run_slice(c);
+	}
+}
