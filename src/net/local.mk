@@ -53,3 +53,13 @@ test_check_vsw_root_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/src/net
 test_check_vsw_root_LDADD = src/net/libhvnet.a $(TEST_LIBS)
 EXTRA_test_check_vsw_root_DEPENDENCIES = src/net/vswitchd src/net/vswitchctl
 endif
+
+# Command-line test client (QEMU interop test, benchmark).
+check_PROGRAMS += test/vsw_client
+test_vsw_client_SOURCES = test/vsw_client.c test/vsw_clientlib.c test/vsw_clientlib.h
+test_vsw_client_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/net
+test_vsw_client_LDADD = src/net/libhvnet.a
+
+# QEMU interop: an unmodified QEMU guest on a port group's QEMU socket.
+TESTS += test/vsw_qemu.sh
+EXTRA_DIST += test/vsw_qemu.sh
