@@ -151,8 +151,10 @@ void cpu_interrupt(struct cpu *c, unsigned vec, enum cpu_int_kind kind, bool has
 		if (has_err) {
 			struct cpu_stk st;
 
+			/* The error code goes on the new task's stack, sized by
+			 * the TSS type (d is now marked busy). */
 			cpu_stk_init_cur(c, &st);
-			cpu_stk_push(c, &st, cpu_desc_type(&d) == CPU_SYS_TSS32 ? 4 : 2, err);
+			cpu_stk_push(c, &st, (cpu_desc_type(&d) & 8) ? 4 : 2, err);
 			c->gpr[CPU_ESP] = st.sp;
 		}
 		return;
