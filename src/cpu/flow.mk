@@ -1,4 +1,15 @@
-# Instruction group "flow": sources appended to libhvcpu.a, tests.
+# Instruction group "flow": near control flow, stack, string, port I/O and
+# x87 escape handlers appended to libhvcpu.a; their tests and tools.
 EXTRA_DIST += src/cpu/flow.def
 src_cpu_libhvcpu_a_SOURCES += src/cpu/flow.c src/cpu/stack.c src/cpu/string.c \
 	src/cpu/io.c src/cpu/fpu.c
+
+FLOW_ENV = test/check_cpu_flow_env.c test/check_cpu_flow_env.h
+
+if HAVE_CHECK
+check_PROGRAMS += test/check_cpu_flow
+TESTS += test/check_cpu_flow
+test_check_cpu_flow_SOURCES = test/check_cpu_flow.c $(FLOW_ENV)
+test_check_cpu_flow_CFLAGS = $(TEST_CFLAGS)
+test_check_cpu_flow_LDADD = test/libcputest.a $(CPU_LIBS) $(TEST_LIBS)
+endif
