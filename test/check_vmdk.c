@@ -32,17 +32,34 @@ static void teardown(void)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
-static void differential(int type)
+/* Many thousands of random-offset, random-length writes and reads
+ * through libvmdk, compared with a flat buffer; reopened half way.  With
+ * child, the disk is a delta over a parent full of random data. */
+static void differential(int type, int child)
 {
 	const uint64_t size = 16u << 20;
-	char p[128];
+	char p[128], base[128];
 	uint8_t *ref = calloc(1, size), *buf = malloc(200000), *got = malloc(200000);
 	struct vmdk *d;
 
 	snprintf(p, sizeof(p), "%s/d.vmdk", dir);
-	ck_assert_int_eq(vmdk_create(p, type, size, VMDK_ADAPTER_LSILOGIC, 4), 0);
+	srandom(42 + (unsigned)type);
+	if (child) {
+		snprintf(base, sizeof(base), "%s/base.vmdk", dir);
+		ck_assert_int_eq(vmdk_create(base, type, size, VMDK_ADAPTER_LSILOGIC, 4), 0);
+		ck_assert_int_eq(vmdk_open(base, 0, &d), 0);
+		for (uint64_t j = 0; j < size; j++)
+			ref[j] = (uint8_t)random();
+		/* Leave holes in the parent too. */
+		memset(ref + (3 << 20), 0, 1 << 20);
+		ck_assert_int_eq(vmdk_pwrite(d, ref, 3 << 20, 0), 0);
+		ck_assert_int_eq(vmdk_pwrite(d, ref + (4 << 20), size - (4 << 20), 4 << 20), 0);
+		vmdk_close(d);
+		ck_assert_int_eq(vmdk_create_child(p, base), 0);
+	} else {
+		ck_assert_int_eq(vmdk_create(p, type, size, VMDK_ADAPTER_LSILOGIC, 4), 0);
+	}
 	ck_assert_int_eq(vmdk_open(p, 0, &d), 0);
-	srandom(42);
 	for (int i = 0; i < 4000; i++) {
 		uint64_t len = 1 + (uint64_t)random() % 200000;
 		uint64_t off = (uint64_t)random() % (size - len);
@@ -55,14 +72,24 @@ static void differential(int type)
 			ck_assert_int_eq(vmdk_pread(d, got, len, off), 0);
 			ck_assert_mem_eq(got, ref + off, len);
 		}
+		if (i % 500 == 499)
+			ck_assert_int_eq(vmdk_flush(d), 0);
 		if (i == 2000) {
 			vmdk_close(d);
 			ck_assert_int_eq(vmdk_open(p, 0, &d), 0);
 		}
 	}
 	ck_assert_int_eq(vmdk_pread(d, got, 10, size - 5), -EINVAL);
+	ck_assert_int_eq(vmdk_pwrite(d, got, 10, size - 5), -EINVAL);
 	vmdk_close(d);
 	ck_assert_int_eq(vmdk_check(p, 0, stderr), 0);
+	/* The whole disk once more after the final close. */
+	ck_assert_int_eq(vmdk_open(p, VMDK_RDONLY, &d), 0);
+	for (uint64_t off = 0; off < size; off += 1 << 20) {
+		ck_assert_int_eq(vmdk_pread(d, got, 1 << 17, off), 0);
+		ck_assert_mem_eq(got, ref + off, 1 << 17);
+	}
+	vmdk_close(d);
 	free(ref);
 	free(buf);
 	free(got);
@@ -70,13 +97,25 @@ static void differential(int type)
 
 START_TEST(test_diff_sparse)
 {
-	differential(VMDK_MONOLITHIC_SPARSE);
+	differential(VMDK_MONOLITHIC_SPARSE, 0);
+}
+END_TEST
+
+START_TEST(test_diff_split_sparse)
+{
+	differential(VMDK_SPLIT_SPARSE, 0);
+}
+END_TEST
+
+START_TEST(test_diff_child)
+{
+	differential(VMDK_MONOLITHIC_SPARSE, 1);
 }
 END_TEST
 
 START_TEST(test_diff_flat)
 {
-	differential(VMDK_MONOLITHIC_FLAT);
+	differential(VMDK_MONOLITHIC_FLAT, 0);
 }
 END_TEST
 
@@ -356,6 +395,304 @@ START_TEST(test_aio)
 }
 END_TEST
 
+static void fill_random(uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		b[i] = (uint8_t)random();
+}
+
+START_TEST(test_stream)
+{
+	char p[128];
+	const uint64_t size = (5u << 20) + 1536;      /* not a whole grain */
+	uint8_t *ref = calloc(1, size), *got = malloc(size);
+	struct vmdk_stream *st;
+	struct vmdk *d;
+
+	snprintf(p, sizeof(p), "%s/s.vmdk", dir);
+	srandom(3);
+	ck_assert_int_eq(vmdk_stream_create(p, size, VMDK_ADAPTER_BUSLOGIC, 7, &st), 0);
+	/* Ascending pieces of random lengths, with gaps and zero runs. */
+	for (uint64_t off = 0; off < size;) {
+		uint64_t len = 1 + (uint64_t)random() % 150000;
+		if (len > size - off)
+			len = size - off;
+		if (random() % 3)
+			fill_random(ref + off, len);
+		if (random() % 4)
+			ck_assert_int_eq(vmdk_stream_write(st, ref + off, len, off), 0);
+		else
+			memset(ref + off, 0, len);
+		off += len + (random() % 2 ? 0 : (uint64_t)random() % 100000);
+		if (off > size)
+			break;
+	}
+	/* Going backwards is refused. */
+	ck_assert_int_eq(vmdk_stream_write(st, ref, 512, 0), -EINVAL);
+	ck_assert_int_eq(vmdk_stream_close(st), 0);
+	ck_assert_int_eq(vmdk_open(p, 0, &d), -EROFS);
+	ck_assert_int_eq(vmdk_open(p, VMDK_RDONLY, &d), 0);
+	ck_assert_uint_eq(vmdk_size(d), size);
+	ck_assert_int_eq(vmdk_pread(d, got, size, 0), 0);
+	ck_assert_mem_eq(got, ref, size);
+	struct vmdk_info in;
+	vmdk_get_info(d, &in);
+	ck_assert_str_eq(in.create_type, "streamOptimized");
+	ck_assert_uint_lt(in.allocated, size);   /* compressed, holes left out */
+	vmdk_close(d);
+	FILE *null = fopen("/dev/null", "w");
+	ck_assert_int_eq(vmdk_check(p, 0, null), 0);
+	fclose(null);
+	free(ref);
+	free(got);
+}
+END_TEST
+
+/* GTEs of a monolithic sparse disk, read straight from the file. */
+static void read_gtes(const char *p, uint32_t *gtes, int n)
+{
+	uint64_t gd;
+	uint32_t gt;
+	int fd = open(p, O_RDONLY);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, &gd, 8, 56), 8);
+	ck_assert_int_eq(pread(fd, &gt, 4, (off_t)(gd * 512)), 4);
+	ck_assert_int_eq(pread(fd, gtes, (size_t)n * 4, (off_t)gt * 512), n * 4);
+	close(fd);
+}
+
+START_TEST(test_shrink_defrag)
+{
+	char p[128];
+	const uint64_t size = 8u << 20;
+	uint8_t *ref = calloc(1, size), *got = malloc(size);
+	uint32_t gtes[128];
+	struct vmdk *d;
+	struct stat st1, st2;
+	struct vmdk_info i1, i2;
+
+	snprintf(p, sizeof(p), "%s/k.vmdk", dir);
+	ck_assert_int_eq(vmdk_create(p, VMDK_MONOLITHIC_SPARSE, size, VMDK_ADAPTER_IDE, 4), 0);
+	ck_assert_int_eq(vmdk_open(p, 0, &d), 0);
+	srandom(11);
+	/* Grains written in reverse order (fragmented); every third all zero. */
+	for (int g = 127; g >= 0; g--) {
+		if (g % 3)
+			fill_random(ref + g * 65536ull, 65536);
+		ck_assert_int_eq(vmdk_pwrite(d, ref + g * 65536ull, 65536, g * 65536ull), 0);
+	}
+	vmdk_get_info(d, &i1);
+	vmdk_close(d);
+	read_gtes(p, gtes, 128);
+	ck_assert_uint_gt(gtes[0], gtes[127]);
+	ck_assert_int_eq(stat(p, &st1), 0);
+	ck_assert_int_eq(vmdk_defragment(p), 0);
+	read_gtes(p, gtes, 128);
+	for (int g = 1; g < 128; g++)
+		ck_assert_uint_eq(gtes[g], gtes[g - 1] + 128);   /* LBA order */
+	ck_assert_int_eq(vmdk_shrink(p), 0);
+	ck_assert_int_eq(stat(p, &st2), 0);
+	ck_assert_int_le(st2.st_size, st1.st_size - 42 * 65536);
+	read_gtes(p, gtes, 128);
+	for (int g = 0; g < 128; g++)
+		ck_assert(g % 3 ? gtes[g] > 1 : gtes[g] == 0);
+	ck_assert_int_eq(vmdk_open(p, 0, &d), 0);
+	vmdk_get_info(d, &i2);
+	ck_assert_uint_eq(i1.cid, i2.cid);      /* same contents, same CID */
+	ck_assert_int_eq(vmdk_pread(d, got, size, 0), 0);
+	ck_assert_mem_eq(got, ref, size);
+	vmdk_close(d);
+	FILE *null = fopen("/dev/null", "w");
+	ck_assert_int_eq(vmdk_check(p, 0, null), 0);
+	fclose(null);
+	/* Flat disks cannot be shrunk. */
+	snprintf(p, sizeof(p), "%s/f.vmdk", dir);
+	ck_assert_int_eq(vmdk_create(p, VMDK_MONOLITHIC_FLAT, size, VMDK_ADAPTER_IDE, 4), 0);
+	ck_assert_int_eq(vmdk_shrink(p), -ENOTSUP);
+	free(ref);
+	free(got);
+}
+END_TEST
+
+static void expand_one(int type)
+{
+	char p[128];
+	uint8_t b[65536], g[65536];
+	struct vmdk *d;
+	FILE *null = fopen("/dev/null", "w");
+
+	snprintf(p, sizeof(p), "%s/x%d.vmdk", dir, type);
+	ck_assert_int_eq(vmdk_create(p, type, 4 << 20, VMDK_ADAPTER_IDE, 4), 0);
+	ck_assert_int_eq(vmdk_open(p, 0, &d), 0);
+	fill_random(b, sizeof(b));
+	ck_assert_int_eq(vmdk_pwrite(d, b, sizeof(b), (4 << 20) - 65536), 0);
+	vmdk_close(d);
+	ck_assert_int_eq(vmdk_expand(p, 1 << 20), -EINVAL);     /* smaller */
+	ck_assert_int_eq(vmdk_expand(p, 40 << 20), 0);
+	ck_assert_int_eq(vmdk_open(p, 0, &d), 0);
+	ck_assert_uint_eq(vmdk_size(d), 40 << 20);
+	ck_assert_int_eq(vmdk_pread(d, g, sizeof(g), (4 << 20) - 65536), 0);
+	ck_assert_mem_eq(g, b, sizeof(b));
+	ck_assert_int_eq(vmdk_pread(d, g, sizeof(g), 30 << 20), 0);
+	ck_assert_int_eq(g[0] | g[65535], 0);
+	ck_assert_int_eq(vmdk_pwrite(d, b, sizeof(b), (40 << 20) - 65536), 0);
+	vmdk_close(d);
+	ck_assert_int_eq(vmdk_open(p, VMDK_RDONLY, &d), 0);
+	ck_assert_int_eq(vmdk_pread(d, g, sizeof(g), (40 << 20) - 65536), 0);
+	ck_assert_mem_eq(g, b, sizeof(b));
+	vmdk_close(d);
+	ck_assert_int_eq(vmdk_check(p, 0, null), 0);
+	fclose(null);
+}
+
+START_TEST(test_expand)
+{
+	expand_one(VMDK_MONOLITHIC_SPARSE);
+	expand_one(VMDK_MONOLITHIC_FLAT);
+	expand_one(VMDK_SPLIT_SPARSE);
+	expand_one(VMDK_SPLIT_FLAT);
+	expand_one(VMDK_VMFS_THIN);
+}
+END_TEST
+
+/* A writer that dies without closing: flushed writes survive, the
+ * uncleanShutdown flag tells, -R clears it. */
+START_TEST(test_unflushed_crash)
+{
+	char p[128];
+	uint8_t b[65536], g[65536], flag;
+	struct vmdk *d;
+	int st, fd;
+	FILE *null = fopen("/dev/null", "w");
+
+	snprintf(p, sizeof(p), "%s/c.vmdk", dir);
+	ck_assert_int_eq(vmdk_create(p, VMDK_MONOLITHIC_SPARSE, 16 << 20, VMDK_ADAPTER_IDE, 4), 0);
+	memset(b, 0x3c, sizeof(b));
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (vmdk_open(p, 0, &d))
+			_exit(1);
+		for (int i = 0; i < 64; i++)
+			if (vmdk_pwrite(d, b, 4096, (uint64_t)i * 131072))
+				_exit(1);
+		if (vmdk_flush(d))
+			_exit(1);
+		for (int i = 64; i < 128; i++)
+			if (vmdk_pwrite(d, b, 4096, (uint64_t)i * 131072))
+				_exit(1);
+		_exit(0);       /* no flush, no close */
+	}
+	waitpid(pid, &st, 0);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	fd = open(p, O_RDONLY);
+	ck_assert_int_eq(pread(fd, &flag, 1, 72), 1);
+	close(fd);
+	ck_assert_int_eq(flag, 1);
+	ck_assert_int_eq(vmdk_check(p, 0, null), 1);    /* "not closed cleanly" */
+	ck_assert_int_eq(vmdk_check(p, 1, null), 0);
+	ck_assert_int_eq(vmdk_check(p, 0, null), 0);
+	fd = open(p, O_RDONLY);
+	ck_assert_int_eq(pread(fd, &flag, 1, 72), 1);
+	close(fd);
+	ck_assert_int_eq(flag, 0);
+	ck_assert_int_eq(vmdk_open(p, VMDK_RDONLY, &d), 0);
+	for (int i = 0; i < 64; i++) {
+		ck_assert_int_eq(vmdk_pread(d, g, 4096, (uint64_t)i * 131072), 0);
+		ck_assert_mem_eq(g, b, 4096);
+	}
+	vmdk_close(d);
+	fclose(null);
+}
+END_TEST
+
+START_TEST(test_descriptor_atomic)
+{
+	char p[128], cmd[256];
+	struct stat s1, s2;
+	struct vmdk *d;
+	struct vmdk_info i1, i2;
+	uint8_t b[512] = { 1 };
+
+	snprintf(p, sizeof(p), "%s/a.vmdk", dir);
+	ck_assert_int_eq(vmdk_create(p, VMDK_MONOLITHIC_FLAT, 1 << 20, VMDK_ADAPTER_IDE, 4), 0);
+	ck_assert_int_eq(stat(p, &s1), 0);
+	ck_assert_int_eq(vmdk_open(p, 0, &d), 0);
+	vmdk_get_info(d, &i1);
+	ck_assert_int_eq(vmdk_pwrite(d, b, 512, 0), 0);
+	vmdk_get_info(d, &i2);
+	vmdk_close(d);
+	ck_assert_uint_ne(i1.cid, i2.cid);
+	/* Replaced by rename (a new inode), not rewritten in place, and no
+	 * temporary left behind. */
+	ck_assert_int_eq(stat(p, &s2), 0);
+	ck_assert_uint_ne(s1.st_ino, s2.st_ino);
+	snprintf(cmd, sizeof(cmd), "ls %s | grep -q tmp", dir);
+	ck_assert_int_ne(system(cmd), 0);
+	ck_assert_int_eq(vmdk_open(p, VMDK_RDONLY, &d), 0);
+	vmdk_get_info(d, &i1);
+	ck_assert_uint_eq(i1.cid, i2.cid);
+	vmdk_close(d);
+}
+END_TEST
+
+START_TEST(test_types)
+{
+	static const char *names[] = { "monolithicSparse", "twoGbMaxExtentSparse", "monolithicFlat",
+				       "twoGbMaxExtentFlat", "vmfs", "streamOptimized", "vmfsThin" };
+	char p[128];
+	struct vmdk *d;
+	struct vmdk_info in;
+
+	for (int t = 0; t <= 6; t++) {
+		snprintf(p, sizeof(p), "%s/t%d.vmdk", dir, t);
+		ck_assert_int_eq(vmdk_create(p, t, 3 << 20, VMDK_ADAPTER_LSILOGIC, 6), 0);
+		ck_assert_int_eq(vmdk_open(p, VMDK_RDONLY, &d), 0);
+		vmdk_get_info(d, &in);
+		ck_assert_str_eq(in.create_type, names[t]);
+		ck_assert_uint_eq(in.capacity, 3 << 20);
+		ck_assert_uint_eq(in.heads, 255);
+		vmdk_close(d);
+	}
+	snprintf(p, sizeof(p), "%s/t7.vmdk", dir);
+	ck_assert_int_eq(vmdk_create(p, 7, 3 << 20, VMDK_ADAPTER_IDE, 4), -ENOTSUP);
+}
+END_TEST
+
+START_TEST(test_aio_raw)
+{
+	char p[128];
+	struct blockdev *bd;
+	static uint8_t w[64][512], r[64][512];
+	uv_loop_t loop;
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/raw.img", dir);
+	fd = open(p, O_WRONLY | O_CREAT, 0644);
+	ck_assert_int_eq(ftruncate(fd, 1 << 20), 0);
+	close(fd);
+	ck_assert_int_eq(blockdev_open(p, 0, &bd), 0);
+	ck_assert_int_eq(uv_loop_init(&loop), 0);
+	aio_count = aio_err = 0;
+	for (int i = 0; i < 64; i++) {
+		memset(w[i], 0x80 + i, 512);
+		ck_assert_int_eq(vmdk_aio_pwrite(&loop, bd, w[i], 512, (uint64_t)i * 8192, aio_cb, NULL), 0);
+	}
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ck_assert_int_eq(vmdk_aio_flush(&loop, bd, aio_cb, NULL), 0);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	for (int i = 0; i < 64; i++)
+		ck_assert_int_eq(vmdk_aio_pread(&loop, bd, r[i], 512, (uint64_t)i * 8192, aio_cb, NULL), 0);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ck_assert_int_eq(aio_count, 129);
+	ck_assert_int_eq(aio_err, 0);
+	for (int i = 0; i < 64; i++)
+		ck_assert_mem_eq(r[i], w[i], 512);
+	uv_loop_close(&loop);
+	blockdev_close(bd);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("vmdk");
@@ -365,12 +702,21 @@ int main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_diff_sparse);
 	tcase_add_test(tc, test_diff_flat);
+	tcase_add_test(tc, test_diff_split_sparse);
+	tcase_add_test(tc, test_diff_child);
+	tcase_add_test(tc, test_stream);
+	tcase_add_test(tc, test_shrink_defrag);
+	tcase_add_test(tc, test_expand);
+	tcase_add_test(tc, test_unflushed_crash);
+	tcase_add_test(tc, test_descriptor_atomic);
+	tcase_add_test(tc, test_types);
 	tcase_add_test(tc, test_lock);
 	tcase_add_test(tc, test_child);
 	tcase_add_test(tc, test_malformed);
 	tcase_add_test(tc, test_blockdev);
 	tcase_add_test(tc, test_redundant_gd);
 	tcase_add_test(tc, test_aio);
+	tcase_add_test(tc, test_aio_raw);
 	tcase_add_test(tc, test_overlap);
 	suite_add_tcase(s, tc);
 	return check_run(s);

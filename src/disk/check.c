@@ -1,185 +1,350 @@
-/* Consistency check and repair of sparse extents. */
+/* Consistency check and repair (vdiskmanager -R).
+ *
+ * For each sparse extent: the two grain directories agree and point at
+ * grain tables inside the file and clear of the header, descriptor and
+ * directories; the primary and redundant tables agree; every grain lies
+ * inside the file, past the metadata, clear of every table and of every
+ * other grain; the extent was closed cleanly.  Flat extents are as long
+ * as the descriptor says.  Every problem is printed; with repair, damaged
+ * tables come back from the redundant copy, bad or overlapping entries are
+ * cleared (in both tables), short flat files are extended. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "disk/vmdk_int.h"
 
-static bool gte_ok(const struct vmdk_extent *e, uint32_t v)
+struct range {
+	uint64_t start, len;
+};
+
+struct grain_ref {
+	uint32_t sec, g, i;
+};
+
+struct ctx {
+	struct vmdk_extent *e;
+	int idx, repair, problems;
+	FILE *rep;
+	size_t gtn;             /* entries per GT */
+	uint64_t gt_secs;
+	uint32_t **gt;          /* primary GTs as read (NULL: none) */
+	bool *gt_changed;
+	struct range *meta;
+	size_t nmeta, capmeta;
+};
+
+/* Prints a problem; returns true when it is to be repaired. */
+static bool problem(struct ctx *c, bool fixable, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static bool problem(struct ctx *c, bool fixable, const char *fmt, ...)
 {
-	return v <= 1 || (v >= e->h.overhead && (uint64_t)v + e->h.grain_size <= e->file_sectors);
+	va_list ap;
+
+	fprintf(c->rep, "extent %d: ", c->idx);
+	va_start(ap, fmt);
+	vfprintf(c->rep, fmt, ap);
+	va_end(ap);
+	fprintf(c->rep, "%s\n", c->repair && fixable ? " (repaired)" : "");
+	if (!(c->repair && fixable))
+		c->problems++;
+	return c->repair && fixable;
+}
+
+static bool gt_place_ok(struct ctx *c, uint64_t sec)
+{
+	return sec != 0 && sec + c->gt_secs <= c->e->file_sectors &&
+	       !vmdk_hits_metadata(c->e, sec, c->gt_secs);
+}
+
+static int put_gd(struct ctx *c, uint32_t g)
+{
+	struct vmdk_extent *e = c->e;
+	int rc = vmdk_full_pwrite(e->fd, &e->gd[g], 4, e->h.gd_offset * VMDK_SECTOR + g * 4ull);
+
+	if (!rc && e->rgd)
+		rc = vmdk_full_pwrite(e->fd, &e->rgd[g], 4, e->h.rgd_offset * VMDK_SECTOR + g * 4ull);
+	return rc;
 }
 
 /* Copies redundant GT g to a fresh primary GT at the end of the file. */
-static int restore_gt(struct vmdk_extent *e, uint32_t g)
+static int restore_gt(struct ctx *c, uint32_t g)
 {
-	size_t n = (size_t)e->h.num_gtes_per_gt * 4, secs = (n + 511) / 512;
-	uint8_t *b = calloc(1, secs * 512);
+	struct vmdk_extent *e = c->e;
+	size_t n = c->gt_secs * VMDK_SECTOR;
+	uint8_t *b = malloc(n);
 	uint32_t sec = (uint32_t)e->file_sectors;
 	int rc;
 
 	if (!b)
 		return -ENOMEM;
-	rc = vmdk_full_pread(e->fd, b, n, (uint64_t)e->rgd[g] * 512);
+	rc = vmdk_full_pread(e->fd, b, n, (uint64_t)e->rgd[g] * VMDK_SECTOR);
 	if (!rc)
-		rc = vmdk_full_pwrite(e->fd, b, secs * 512, (uint64_t)sec * 512);
+		rc = vmdk_full_pwrite(e->fd, b, n, (uint64_t)sec * VMDK_SECTOR);
+	if (!rc && fdatasync(e->fd) < 0)
+		rc = -errno;
 	free(b);
 	if (rc)
 		return rc;
-	e->file_sectors += secs;
+	e->file_sectors += c->gt_secs;
 	e->gd[g] = sec;
-	free(e->gts[g]);
-	e->gts[g] = NULL;
-	return vmdk_full_pwrite(e->fd, &e->gd[g], 4, e->h.gd_offset * 512 + g * 4ull);
+	return vmdk_full_pwrite(e->fd, &e->gd[g], 4, e->h.gd_offset * VMDK_SECTOR + g * 4ull);
 }
 
-/* Compares primary and redundant GT g entry by entry; on repair, both get
- * the valid (preferably primary) value.  Returns problems left. */
-static int sync_redundant(struct vmdk_extent *e, uint32_t g, int repair, int idx, FILE *rep)
+/* Directory entries: agreement and placement. */
+static int check_directory(struct ctx *c)
 {
-	size_t n = (size_t)e->h.num_gtes_per_gt * 4;
-	uint32_t *p = malloc(n), *r = malloc(n);
-	int problems = 0, rc = -ENOMEM;
+	struct vmdk_extent *e = c->e;
+	int rc = 0;
 
-	if (!p || !r)
-		goto out;
-	rc = vmdk_full_pread(e->fd, p, n, (uint64_t)e->gd[g] * 512);
-	if (!rc)
-		rc = vmdk_full_pread(e->fd, r, n, (uint64_t)e->rgd[g] * 512);
-	if (rc)
-		goto out;
-	for (uint32_t i = 0; i < e->h.num_gtes_per_gt; i++) {
+	for (uint32_t g = 0; g < e->num_gts && !rc; g++) {
+		uint32_t p = e->gd[g], r = e->rgd ? e->rgd[g] : p;
+		bool pok = p == 0 || gt_place_ok(c, p), rok = e->rgd && r && gt_place_ok(c, r);
+
+		if (p != 0 && !pok) {
+			if (rok) {
+				if (problem(c, true, "grain table %u at sector %u is past end of file or inside "
+					    "metadata; the redundant copy is good", g, p))
+					rc = restore_gt(c, g);
+			} else if (problem(c, true, "grain table %u at sector %u is past end of file or inside "
+					   "metadata, and has no good copy (table dropped)", g, p)) {
+				e->gd[g] = 0;
+				if (e->rgd)
+					e->rgd[g] = 0;
+				rc = put_gd(c, g);
+			}
+		} else if (p == 0 && rok) {
+			if (problem(c, true, "grain directory entry %u missing (the redundant one has it)", g))
+				rc = restore_gt(c, g);
+		} else if (e->rgd && r != 0 && !rok) {
+			if (problem(c, true, "redundant grain table %u at sector %u is past end of file or "
+				    "inside metadata", g, r)) {
+				e->rgd[g] = 0;
+				rc = put_gd(c, g);
+			}
+		}
+	}
+	return rc;
+}
+
+/* Primary and redundant GT g agree entry by entry; both get the valid
+ * (preferably primary) value. */
+static int sync_redundant(struct ctx *c, uint32_t g)
+{
+	struct vmdk_extent *e = c->e;
+	uint32_t *p = c->gt[g], *r = malloc(c->gtn * 4);
+	int rc;
+
+	if (!r)
+		return -ENOMEM;
+	rc = vmdk_full_pread(e->fd, r, c->gtn * 4, (uint64_t)e->rgd[g] * VMDK_SECTOR);
+	for (size_t i = 0; !rc && i < c->gtn; i++) {
 		if (p[i] == r[i])
 			continue;
-		uint32_t v = gte_ok(e, p[i]) && p[i] ? p[i] : gte_ok(e, r[i]) ? r[i] : 0;
-		fprintf(rep, "extent %d: grain %u/%u: primary %u and redundant %u tables differ%s\n", idx, g,
-			i, p[i], r[i], repair ? " (synced)" : "");
-		if (!repair) {
-			problems++;
+		if (!problem(c, true, "grain %u/%zu: primary %u and redundant %u tables differ", g, i, p[i], r[i]))
 			continue;
-		}
-		if (vmdk_full_pwrite(e->fd, &v, 4, (uint64_t)e->gd[g] * 512 + i * 4ull) ||
-		    vmdk_full_pwrite(e->fd, &v, 4, (uint64_t)e->rgd[g] * 512 + i * 4ull))
-			problems++;
+		/* Tables are published redundant first: a valid entry that only
+		 * one copy has is the newer one. */
+		bool pok = p[i] <= 1 || vmdk_grain_range_ok(e, p[i], 1) == 0;
+		bool rok = r[i] <= 1 || vmdk_grain_range_ok(e, r[i], 1) == 0;
+		p[i] = p[i] > 1 && pok ? p[i] : r[i] > 1 && rok ? r[i] : pok ? p[i] : rok ? r[i] : 0;
+		c->gt_changed[g] = true;
 	}
-	rc = problems;
-out:
-	free(p);
 	free(r);
 	return rc;
 }
 
-static int cmp_u32(const void *a, const void *b)
+static int add_meta(struct ctx *c, uint64_t start, uint64_t len)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-/* Reports grains that overlap one another (two GTEs sharing sectors). */
-static int check_overlaps(struct vmdk_extent *e, int idx, FILE *rep)
-{
-	size_t n = (size_t)e->h.num_gtes_per_gt * 4, cnt = 0, cap = 0;
-	uint32_t *all = NULL, *gt = malloc(n);
-	int problems = 0;
-
-	if (!gt)
-		return -ENOMEM;
-	for (uint32_t g = 0; g < e->num_gts && !e->compressed; g++) {
-		if (!e->gd[g] || (uint64_t)e->gd[g] + (n + 511) / 512 > e->file_sectors ||
-		    vmdk_full_pread(e->fd, gt, n, (uint64_t)e->gd[g] * 512))
-			continue;
-		for (uint32_t i = 0; i < e->h.num_gtes_per_gt; i++) {
-			if (gt[i] <= 1)
-				continue;
-			if (cnt == cap) {
-				uint32_t *na = realloc(all, (cap = cap ? cap * 2 : 1024) * 4);
-				if (!na) {
-					free(all);
-					free(gt);
-					return -ENOMEM;
-				}
-				all = na;
-			}
-			all[cnt++] = gt[i];
-		}
+	if (c->nmeta == c->capmeta) {
+		size_t cap = c->capmeta ? c->capmeta * 2 : 64;
+		struct range *m = realloc(c->meta, cap * sizeof(*m));
+		if (!m)
+			return -ENOMEM;
+		c->meta = m;
+		c->capmeta = cap;
 	}
-	if (cnt)
-		qsort(all, cnt, 4, cmp_u32);
-	for (size_t i = 1; i < cnt; i++)
-		if ((uint64_t)all[i - 1] + e->h.grain_size > all[i]) {
-			fprintf(rep, "extent %d: grains at sectors %u and %u overlap\n", idx, all[i - 1], all[i]);
-			problems++;
-		}
-	free(all);
-	free(gt);
-	return problems;
+	c->meta[c->nmeta++] = (struct range){ start, len };
+	return 0;
 }
 
-/* Checks every GT and grain offset of one sparse extent. */
-static int check_extent(struct vmdk_extent *e, int idx, int repair, FILE *rep)
+static int cmp_range(const void *a, const void *b)
 {
-	int problems = 0;
+	const struct range *x = a, *y = b;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static int cmp_ref(const void *a, const void *b)
+{
+	const struct grain_ref *x = a, *y = b;
+	return x->sec < y->sec ? -1 : x->sec > y->sec;
+}
+
+/* True if [s, s+n) overlaps a grain table (c->meta is sorted). */
+static bool hits_table(const struct ctx *c, uint64_t s, uint64_t n)
+{
+	size_t lo = 0, hi = c->nmeta;
+
+	while (lo < hi) {       /* first table starting at or after s + n */
+		size_t mid = (lo + hi) / 2;
+		if (c->meta[mid].start < s + n)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* Tables are all the same size: only the one before can reach s. */
+	return lo > 0 && c->meta[lo - 1].start + c->meta[lo - 1].len > s;
+}
+
+static void clear_entry(struct ctx *c, uint32_t g, uint32_t i)
+{
+	c->gt[g][i] = 0;
+	c->gt_changed[g] = true;
+}
+
+/* Grain entries: inside the file, clear of metadata and of each other. */
+static int check_grains(struct ctx *c)
+{
+	struct vmdk_extent *e = c->e;
+	struct grain_ref *refs = NULL;
+	size_t nref = 0, cap = 0;
 
 	for (uint32_t g = 0; g < e->num_gts; g++) {
-		uint32_t *gt;
-		size_t n = (size_t)e->h.num_gtes_per_gt * 4;
-
-		if (e->rgd && e->rgd[g] != 0 && e->gd[g] == 0) {
-			fprintf(rep, "extent %d: grain directory entry %u missing (redundant has it)\n", idx, g);
-			problems++;
-		}
-		if ((uint64_t)e->gd[g] + (n + 511) / 512 > e->file_sectors) {
-			bool rok = e->rgd && e->rgd[g] &&
-				   (uint64_t)e->rgd[g] + (n + 511) / 512 <= e->file_sectors;
-			fprintf(rep, "extent %d: grain table %u at sector %u is past end of file%s\n", idx,
-				g, e->gd[g], repair && rok ? " (restored from redundant copy)" : "");
-			problems++;
-			if (repair && rok && restore_gt(e, g) == 0)
-				problems--;
-			else
+		for (size_t i = 0; c->gt[g] && i < c->gtn; i++) {
+			uint32_t v = c->gt[g][i];
+			if (v <= 1)
 				continue;
-		}
-		if (e->gd[g] == 0)
-			continue;
-		if (e->rgd && e->rgd[g] && (uint64_t)e->rgd[g] + (n + 511) / 512 <= e->file_sectors) {
-			int rc = sync_redundant(e, g, repair, idx, rep);
-			if (rc < 0)
-				return rc;
-			problems += rc;
-		}
-		gt = malloc(n);
-		if (!gt)
-			return -ENOMEM;
-		if (vmdk_full_pread(e->fd, gt, n, (uint64_t)e->gd[g] * 512)) {
-			free(gt);
-			return -EIO;
-		}
-		for (uint32_t i = 0; i < e->h.num_gtes_per_gt; i++) {
-			if (gt[i] <= 1)
+			if (e->compressed ? v >= e->file_sectors || vmdk_hits_metadata(e, v, 1) :
+			    vmdk_grain_range_ok(e, v, 1) != 0) {
+				if (problem(c, true, "grain %u/%zu at sector %u is past end of file or inside "
+					    "the header/directories (entry cleared)", g, i, v))
+					clear_entry(c, g, (uint32_t)i);
 				continue;
-			if (gt[i] < e->h.overhead ||
-			    (!e->compressed && (uint64_t)gt[i] + e->h.grain_size > e->file_sectors) ||
-			    gt[i] >= e->file_sectors) {
-				fprintf(rep, "extent %d: grain %u/%u at sector %u is out of range%s\n", idx, g, i,
-					gt[i], repair ? " (cleared)" : "");
-				problems++;
-				if (repair && !e->compressed) {
-					gt[i] = 0;
-					if (vmdk_full_pwrite(e->fd, &gt[i], 4, (uint64_t)e->gd[g] * 512 + i * 4ull) == 0)
-						problems--;
-				}
 			}
+			if (!e->compressed && hits_table(c, v, e->h.grain_size)) {
+				if (problem(c, true, "grain %u/%zu at sector %u overlaps a grain table "
+					    "(entry cleared)", g, i, v))
+					clear_entry(c, g, (uint32_t)i);
+				continue;
+			}
+			if (nref == cap) {
+				cap = cap ? cap * 2 : 1024;
+				struct grain_ref *nr = realloc(refs, cap * sizeof(*nr));
+				if (!nr) {
+					free(refs);
+					return -ENOMEM;
+				}
+				refs = nr;
+			}
+			refs[nref++] = (struct grain_ref){ v, g, (uint32_t)i };
 		}
-		free(gt);
 	}
-	if (e->h.unclean_shutdown) {
-		fprintf(rep, "extent %d: was not closed cleanly%s\n", idx, repair ? " (flag cleared)" : "");
-		if (!repair)
-			problems++;
+	if (nref)
+		qsort(refs, nref, sizeof(*refs), cmp_ref);
+	struct grain_ref keep = nref ? refs[0] : (struct grain_ref){ 0, 0, 0 };
+	uint64_t glen = e->compressed ? 1 : e->h.grain_size;
+	for (size_t k = 1; k < nref; k++) {
+		struct grain_ref b = refs[k];
+		if ((uint64_t)keep.sec + glen <= b.sec) {
+			keep = b;
+			continue;
+		}
+		/* Keep the lower virtual grain; the other one loses its data. */
+		bool keep_loses = (uint64_t)keep.g * c->gtn + keep.i > (uint64_t)b.g * c->gtn + b.i;
+		struct grain_ref lose = keep_loses ? keep : b;
+		if (problem(c, true, "grains %u/%u (sector %u) and %u/%u (sector %u) overlap "
+			    "(entry of grain %u/%u cleared)", keep.g, keep.i, keep.sec, b.g, b.i, b.sec,
+			    lose.g, lose.i))
+			clear_entry(c, lose.g, lose.i);
+		if (keep_loses)
+			keep = b;
 	}
-	return problems;
+	free(refs);
+	return 0;
+}
+
+/* Writes changed GTs back to both copies. */
+static int put_tables(struct ctx *c)
+{
+	struct vmdk_extent *e = c->e;
+	int rc = 0;
+
+	for (uint32_t g = 0; g < e->num_gts && !rc; g++) {
+		if (!c->gt_changed[g])
+			continue;
+		rc = vmdk_full_pwrite(e->fd, c->gt[g], c->gtn * 4, (uint64_t)e->gd[g] * VMDK_SECTOR);
+		if (!rc && e->rgd && e->rgd[g])
+			rc = vmdk_full_pwrite(e->fd, c->gt[g], c->gtn * 4, (uint64_t)e->rgd[g] * VMDK_SECTOR);
+	}
+	return rc;
+}
+
+static int check_extent(struct vmdk_extent *e, int idx, int repair, FILE *rep)
+{
+	struct ctx c = { .e = e, .idx = idx, .repair = repair, .rep = rep,
+			 .gtn = e->h.num_gtes_per_gt,
+			 .gt_secs = ((uint64_t)e->h.num_gtes_per_gt * 4 + 511) / 512 };
+	int rc;
+
+	c.gt = calloc(e->num_gts, sizeof(*c.gt));
+	c.gt_changed = calloc(e->num_gts, sizeof(*c.gt_changed));
+	rc = c.gt && c.gt_changed ? check_directory(&c) : -ENOMEM;
+	for (uint32_t g = 0; !rc && g < e->num_gts; g++) {
+		if (!gt_place_ok(&c, e->gd[g]))
+			continue;
+		c.gt[g] = malloc(c.gtn * 4);
+		rc = c.gt[g] ? vmdk_full_pread(e->fd, c.gt[g], c.gtn * 4, (uint64_t)e->gd[g] * VMDK_SECTOR) : -ENOMEM;
+		if (!rc)
+			rc = add_meta(&c, e->gd[g], c.gt_secs);
+		if (!rc && e->rgd && gt_place_ok(&c, e->rgd[g])) {
+			rc = add_meta(&c, e->rgd[g], c.gt_secs);
+			if (!rc)
+				rc = sync_redundant(&c, g);
+		}
+	}
+	if (!rc) {
+		if (c.nmeta)
+			qsort(c.meta, c.nmeta, sizeof(*c.meta), cmp_range);
+		for (size_t k = 1; k < c.nmeta; k++)
+			if (c.meta[k - 1].start + c.meta[k - 1].len > c.meta[k].start)
+				problem(&c, false, "grain tables at sectors %llu and %llu overlap",
+					(unsigned long long)c.meta[k - 1].start, (unsigned long long)c.meta[k].start);
+		rc = check_grains(&c);
+	}
+	if (!rc && repair)
+		rc = put_tables(&c);
+	if (!rc && e->was_unclean)
+		problem(&c, true, "was not closed cleanly (unflushed writes may be lost)");
+	if (repair && !rc && fdatasync(e->fd) < 0)
+		rc = -errno;
+	for (uint32_t g = 0; c.gt && g < e->num_gts; g++)
+		free(c.gt[g]);
+	free(c.gt);
+	free(c.gt_changed);
+	free(c.meta);
+	return rc < 0 ? rc : c.problems;
+}
+
+static int check_flat(struct vmdk_extent *e, int idx, int repair, FILE *rep)
+{
+	struct stat st;
+	uint64_t need = (e->flat_offset + e->sectors) * VMDK_SECTOR;
+
+	if (fstat(e->fd, &st) < 0)
+		return -errno;
+	if ((uint64_t)st.st_size >= need)
+		return 0;
+	fprintf(rep, "extent %d: flat file is %llu bytes, shorter than its extent (%llu)%s\n", idx,
+		(unsigned long long)st.st_size, (unsigned long long)need, repair ? " (extended)" : "");
+	if (repair && ftruncate(e->fd, (off_t)need) == 0)
+		return 0;
+	return 1;
 }
 
 int vmdk_check(const char *path, int repair, FILE *rep)
@@ -193,17 +358,12 @@ int vmdk_check(const char *path, int repair, FILE *rep)
 	}
 	for (int i = 0; i < d->nextents; i++) {
 		struct vmdk_extent *e = &d->ext[i];
-		if (e->kind != VMDK_EXT_SPARSE)
-			continue;
-		if (repair)
-			e->h.unclean_shutdown = 0;
-		rc = check_extent(e, i, repair, rep);
-		if (rc < 0) {
-			vmdk_close(d);
-			return rc;
-		}
-		total += rc;
-		rc = check_overlaps(e, i, rep);
+		if (e->kind == VMDK_EXT_SPARSE)
+			rc = check_extent(e, i, repair, rep);
+		else if (e->kind == VMDK_EXT_FLAT)
+			rc = check_flat(e, i, repair, rep);
+		else
+			rc = 0;
 		if (rc < 0) {
 			vmdk_close(d);
 			return rc;

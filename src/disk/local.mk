@@ -16,9 +16,9 @@ src_disk_vdiskmanager_SOURCES = src/disk/vdiskmanager.c
 src_disk_vdiskmanager_LDADD = src/disk/libvmdk.la
 
 if HAVE_CHECK
-check_PROGRAMS += test/check_vmdk
+check_PROGRAMS += test/check_vmdk test/check_vmdk_malformed
 check_PROGRAMS += test/vmdk_crashwriter
-TESTS += test/check_vmdk test/vmdk_qemu.sh test/vmdk_crash.sh
+TESTS += test/check_vmdk test/check_vmdk_malformed test/vmdk_qemu.sh test/vmdk_crash.sh
 EXTRA_DIST += test/vmdk_qemu.sh test/vmdk_crash.sh
 test_vmdk_crashwriter_SOURCES = test/vmdk_crashwriter.c
 test_vmdk_crashwriter_LDADD = src/disk/libvmdk.la
@@ -26,6 +26,9 @@ test_check_vmdk_SOURCES = test/check_vmdk.c
 test_check_vmdk_CFLAGS = $(TEST_CFLAGS)
 test_check_vmdk_LDADD = src/disk/libvmdk.la $(TEST_LIBS) $(UV_LIBS)
 test_check_vmdk_CPPFLAGS = $(AM_CPPFLAGS) $(UV_CFLAGS)
+test_check_vmdk_malformed_SOURCES = test/check_vmdk_malformed.c
+test_check_vmdk_malformed_CFLAGS = $(TEST_CFLAGS)
+test_check_vmdk_malformed_LDADD = src/disk/libvmdk.la $(TEST_LIBS)
 endif
 
 # Fuzzing: open + read + check of arbitrary files.

@@ -96,6 +96,7 @@ int vmdk_sparse_load(struct vmdk_extent *e, bool rdonly)
 		vmdk_set_error("extent larger than its sparse capacity");
 		return -EINVAL;
 	}
+	e->was_unclean = h->unclean_shutdown != 0;
 	e->compressed = (h->flags & VMDK_FLAG_COMPRESSED) != 0;
 	if (e->compressed && h->compress_algorithm != 1) {
 		vmdk_set_error("unknown compression %u", h->compress_algorithm);

@@ -57,6 +57,7 @@ struct vmdk_extent {
 	bool gd_dirty;          /* directory entries changed (new GTs) */
 	bool data_dirty;        /* grains written since the last flush */
 	bool compressed;
+	bool was_unclean;       /* uncleanShutdown was set when opened */
 	char *file;             /* file name as in the descriptor */
 };
 
