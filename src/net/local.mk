@@ -63,3 +63,9 @@ test_vsw_client_LDADD = src/net/libhvnet.a
 # QEMU interop: an unmodified QEMU guest on a port group's QEMU socket.
 TESTS += test/vsw_qemu.sh
 EXTRA_DIST += test/vsw_qemu.sh
+
+# make bench: frames/s and Gbit/s through vswitchd (never part of make check).
+BENCH_TARGETS += bench-vswitch
+EXTRA_DIST += bench/vswitch.sh
+bench-vswitch: src/net/vswitchd src/net/vswitchctl test/vsw_client
+	top_builddir='$(abs_top_builddir)' sh $(top_srcdir)/bench/vswitch.sh
