@@ -13,3 +13,10 @@ test_check_cpu_flow_SOURCES = test/check_cpu_flow.c $(FLOW_ENV)
 test_check_cpu_flow_CFLAGS = $(TEST_CFLAGS)
 test_check_cpu_flow_LDADD = test/libcputest.a $(CPU_LIBS) $(TEST_LIBS)
 endif
+
+# NASM guest programs (self-modifying code, x87 results, flow/stack/string
+# end to end) run through cpu_runner.
+TESTS += test/cpu_flow_guest.sh
+check_SCRIPTS += test/cpu_flow_guest.sh
+EXTRA_DIST += test/cpu_flow_guest.sh test/guest/smc_real.asm test/guest/x87_basic.asm \
+	test/guest/flow_real.asm
