@@ -69,3 +69,12 @@ BENCH_TARGETS += bench-vswitch
 EXTRA_DIST += bench/vswitch.sh
 bench-vswitch: src/net/vswitchd src/net/vswitchctl test/vsw_client
 	top_builddir='$(abs_top_builddir)' sh $(top_srcdir)/bench/vswitch.sh
+
+# Unit tests of the daemon's parsers (framing, hello, VXLAN, shaper, config).
+if HAVE_CHECK
+check_PROGRAMS += test/check_vsw_msg
+TESTS += test/check_vsw_msg
+test_check_vsw_msg_SOURCES = test/check_vsw_msg.c
+test_check_vsw_msg_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/src/net
+test_check_vsw_msg_LDADD = src/net/libhvnet.a $(TEST_LIBS)
+endif

@@ -14,6 +14,7 @@
 
 #define VSWD_RXBUF (256u * 1024)       /* per-port receive buffer */
 #define VSWD_TXQ (256u * 1024)         /* per-port egress queue, bytes */
+#define VSWD_HELLO_BUF 2048u          /* receive buffer before the hello */
 #define VSWD_HELLO_TIMEOUT_MS 5000
 
 struct vswd;
@@ -50,8 +51,8 @@ struct vswd_port {
 	uint8_t mac[6];                   /* configured MAC (hello / qemuMac) */
 	int close_refs;                   /* handles still closing */
 	struct vsw_shaping shaper_cfg;    /* what shaper was built from */
-	uint8_t *rx;                      /* VSWD_RXBUF bytes */
-	size_t rx_len;
+	uint8_t *rx;                      /* rx_cap bytes */
+	size_t rx_len, rx_cap;
 	uint8_t *tx;                      /* ring of VSWD_TXQ bytes */
 	size_t tx_head, tx_len;
 	bool tx_dirty;                    /* on d->dirty list */

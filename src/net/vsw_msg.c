@@ -20,15 +20,17 @@ enum vsw_msg_kind vsw_msg_decode(uint32_t word, uint32_t *len)
 	return VSW_MSG_FRAME;
 }
 
-/* Copy a value of at most VSW_NAME_MAX-1 printable bytes. */
+/* Copy a value of at most VSW_NAME_MAX-1 printable bytes; quotes and
+ * backslashes become '_' so that listings stay unambiguous. */
 static int copy_value(char *dst, const uint8_t *v, size_t n)
 {
 	if (n == 0 || n >= VSW_NAME_MAX)
 		return -EINVAL;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		if (v[i] < 0x20 || v[i] >= 0x7f)
 			return -EINVAL;
-	memcpy(dst, v, n);
+		dst[i] = v[i] == '"' || v[i] == '\\' ? '_' : (char)v[i];
+	}
 	dst[n] = '\0';
 	return 0;
 }

@@ -56,12 +56,12 @@ struct vswd_port *vswd_port_new(struct vswd *d, enum vswd_port_kind kind, int fd
 	p->slot = -1;
 	p->uplink = -1;
 	p->link_up = true;
+	/* A VM port gets a small buffer for its hello and the full buffers
+	 * only once it is attached, so unauthenticated connections are cheap. */
 	if (kind == VSWD_PORT_VM || kind == VSWD_PORT_QEMU) {
-		p->rx = malloc(VSWD_RXBUF);
-		p->tx = malloc(VSWD_TXQ);
-		if (!p->rx || !p->tx) {
-			free(p->rx);
-			free(p->tx);
+		p->rx_cap = kind == VSWD_PORT_VM ? VSWD_HELLO_BUF : VSWD_RXBUF;
+		p->rx = malloc(p->rx_cap);
+		if (!p->rx) {
 			free(p);
 			return NULL;
 		}
@@ -157,6 +157,18 @@ void vswd_port_refresh(struct vswd_port *p)
 int vswd_port_attach(struct vswd_port *p, struct vswd_switch *sw)
 {
 	int slot = -1;
+	bool vm = p->kind == VSWD_PORT_VM || p->kind == VSWD_PORT_QEMU;
+
+	if (vm && !p->tx) {
+		uint8_t *rx = realloc(p->rx, VSWD_RXBUF);
+		if (!rx)
+			return -ENOMEM;
+		p->rx = rx;
+		p->rx_cap = VSWD_RXBUF;
+		p->tx = malloc(VSWD_TXQ);
+		if (!p->tx)
+			return -ENOMEM;
+	}
 	for (int i = 0; i < VSW_MAX_PORTS; i++)
 		if (!sw->port[i]) {
 			slot = i;
@@ -298,15 +310,16 @@ static bool parse_rx(struct vswd_port *p)
 			vswd_port_close(p);
 			return false;
 		}
+		if (k == VSW_MSG_FRAME && !p->hello_done) {
+			p->d->stats.bad_hellos++;      /* a frame before the hello */
+			vswd_port_close(p);
+			return false;
+		}
 		if (p->rx_len - pos - 4 < len)
 			break;
 		if (k == VSW_MSG_CTRL) {
 			if (!do_ctrl(p, b + 4, len))
 				return false;
-		} else if (!p->hello_done) {
-			p->d->stats.bad_hellos++;
-			vswd_port_close(p);
-			return false;
 		} else {
 			if (p->shaper.enabled && !vsw_shaper_take(&p->shaper, len, uv_hrtime())) {
 				uint64_t ns = vsw_shaper_wait(&p->shaper, len, uv_hrtime());
@@ -345,7 +358,14 @@ static void hello_timeout(uv_timer_t *t)
 static void port_read(struct vswd_port *p)
 {
 	for (int i = 0; i < READS_PER_EVENT && !p->rx_paused; i++) {
-		ssize_t n = read(p->fd, p->rx + p->rx_len, VSWD_RXBUF - p->rx_len);
+		if (p->rx_len == p->rx_cap) {
+			/* Cannot happen with well-formed limits (a message is
+			 * smaller than the buffer); never spin on it. */
+			p->d->stats.bad_framing++;
+			vswd_port_close(p);
+			return;
+		}
+		ssize_t n = read(p->fd, p->rx + p->rx_len, p->rx_cap - p->rx_len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -360,7 +380,7 @@ static void port_read(struct vswd_port *p)
 		p->rx_len += (size_t)n;
 		if (!parse_rx(p))
 			return;
-		if ((size_t)n < VSWD_RXBUF / 2)
+		if ((size_t)n < p->rx_cap / 2)
 			break;
 	}
 	port_update_events(p);
