@@ -18,6 +18,12 @@ TESTS += test/check_cpu_string
 test_check_cpu_string_SOURCES = test/check_cpu_string.c $(FLOW_ENV)
 test_check_cpu_string_CFLAGS = $(TEST_CFLAGS)
 test_check_cpu_string_LDADD = test/libcputest.a $(CPU_LIBS) $(TEST_LIBS)
+
+check_PROGRAMS += test/check_cpu_string_diff
+TESTS += test/check_cpu_string_diff
+test_check_cpu_string_diff_SOURCES = test/check_cpu_string_diff.c $(FLOW_ENV)
+test_check_cpu_string_diff_CFLAGS = $(TEST_CFLAGS)
+test_check_cpu_string_diff_LDADD = test/libcputest.a $(CPU_LIBS) $(TEST_LIBS)
 endif
 
 # NASM guest programs (self-modifying code, x87 results, flow/stack/string
