@@ -34,3 +34,13 @@ fuzz-e1000:
 		$(addprefix $(top_srcdir)/,$(E1000_FUZZ_SRCS)) -o test/fuzz/fuzz_e1000
 	./test/fuzz/fuzz_e1000 -max_total_time=$(FUZZ_SECONDS) -max_len=4096
 EXTRA_DIST += doc/dev-nic-keys.md
+
+src_dev_libhvdev_a_SOURCES += src/dev/vlance.c src/dev/vlance.h
+
+if HAVE_CHECK
+check_PROGRAMS += test/check_vlance
+TESTS += test/check_vlance
+test_check_vlance_SOURCES = test/check_vlance.c
+test_check_vlance_CFLAGS = $(TEST_CFLAGS)
+test_check_vlance_LDADD = src/dev/libhvdev.a src/mem/libhvmem.a src/libhvcore.a $(TEST_LIBS) -lm -lpthread
+endif
