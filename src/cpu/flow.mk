@@ -24,6 +24,12 @@ TESTS += test/check_cpu_string_diff
 test_check_cpu_string_diff_SOURCES = test/check_cpu_string_diff.c $(FLOW_ENV)
 test_check_cpu_string_diff_CFLAGS = $(TEST_CFLAGS)
 test_check_cpu_string_diff_LDADD = test/libcputest.a $(CPU_LIBS) $(TEST_LIBS)
+
+check_PROGRAMS += test/check_cpu_fpu
+TESTS += test/check_cpu_fpu
+test_check_cpu_fpu_SOURCES = test/check_cpu_fpu.c $(FLOW_ENV)
+test_check_cpu_fpu_CFLAGS = $(TEST_CFLAGS)
+test_check_cpu_fpu_LDADD = test/libcputest.a $(CPU_LIBS) $(TEST_LIBS)
 endif
 
 # NASM guest programs (self-modifying code, x87 results, flow/stack/string
