@@ -86,6 +86,13 @@ START_TEST(signature_id_dir_files)
 	ck_assert_int_eq(fw_cfg_add_i64(fc, FW_CFG_RAM_SIZE, 16 << 20), 0);
 	rd(FW_CFG_RAM_SIZE, e820, 8);
 	ck_assert_uint_eq(e820[3], 1);
+	/* Architecture-local keys (bit 15: SeaBIOS asks for 0x8000, the
+	 * legacy ACPI table count) are absent and read as zeros, not as an
+	 * alias of key 0 ("QEMU"). */
+	rd(0x8000, sig, 4);
+	ck_assert_uint_eq(sig[0] | sig[1] | sig[2] | sig[3], 0);
+	ck_assert_uint_eq(dma(0x1000, 0x80000000u | 0x0a, 2, 0x2000), 0);
+	ck_assert_uint_eq(pmap_read(pm, 0x2000, 2), 0);
 }
 END_TEST
 

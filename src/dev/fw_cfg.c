@@ -56,7 +56,12 @@ static void put_le(uint8_t *p, uint64_t v, unsigned n)
 
 static struct fw_cfg_entry *fc_entry(struct fw_cfg *fc, uint16_t key)
 {
-	key &= 0x3fff;          /* bit 14 is the old write flag */
+	/* Bit 15 marks architecture-local items (QEMU's legacy ACPI/SMBIOS
+	 * lists): we have none, and they must read as absent, not alias the
+	 * generic keys.  Bit 14 is the old write flag. */
+	if (key & 0x8000)
+		return NULL;
+	key &= 0x3fff;
 	return key < FW_CFG_KEYS ? &fc->e[key] : NULL;
 }
 
