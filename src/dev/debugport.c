@@ -1,4 +1,4 @@
-/* Debug ports.  Bytes written to 0xE9 are gathered into lines and logged as
+/* Debug ports.  Bytes written to 0xE9 (or 0x402, where SeaBIOS logs) are gathered into lines and logged as
  * guest messages (rate-limited by log_guest); POST codes on 0x80 are logged
  * at debug level; a write to the exit port ends the VM with the low byte. */
 #include "config.h"
@@ -52,7 +52,7 @@ static uint32_t dbg_in(void *opaque, uint16_t port, unsigned size)
 	struct debugport *d = opaque;
 	(void)size;
 
-	if (port == 0xe9)
+	if (port == 0xe9 || port == 0x402)
 		return 0xe9;
 	if (port == 0x80)
 		return d->post;
@@ -63,7 +63,7 @@ static void dbg_out(void *opaque, uint16_t port, unsigned size, uint32_t val)
 {
 	struct debugport *d = opaque;
 
-	if (port == 0xe9) {
+	if (port == 0xe9 || port == 0x402) {
 		dbg_putc(d, (uint8_t)val);
 	} else if (port == 0x80) {
 		d->post = (uint8_t)val;
@@ -106,8 +106,11 @@ int debugport_create(struct iobus *bus, const struct platform_hooks *hooks,
 	d->echo_opaque = echo_opaque;
 	if ((r = iobus_register(bus, 0xe9, 1, &dbg_ops, d)) < 0)
 		goto fail;
-	if ((r = iobus_register(bus, 0x80, 1, &dbg_ops, d)) < 0)
+	/* SeaBIOS prints its log to 0x402 (QEMU's debugcon port for it). */
+	if ((r = iobus_register(bus, 0x402, 1, &dbg_ops, d)) < 0)
 		goto fail_e9;
+	if ((r = iobus_register(bus, 0x80, 1, &dbg_ops, d)) < 0)
+		goto fail_402;
 	/* The exit port takes the full dword so that 16/32-bit OUTs reach us. */
 	if (exit_port && (r = iobus_register(bus, exit_port, 4, &dbg_ops, d)) < 0)
 		goto fail_80;
@@ -115,6 +118,8 @@ int debugport_create(struct iobus *bus, const struct platform_hooks *hooks,
 	return 0;
 fail_80:
 	iobus_unregister(bus, 0x80, 1, d);
+fail_402:
+	iobus_unregister(bus, 0x402, 1, d);
 fail_e9:
 	iobus_unregister(bus, 0xe9, 1, d);
 fail:
@@ -128,6 +133,7 @@ void debugport_destroy(struct debugport *d)
 		return;
 	dbg_flush(d);
 	iobus_unregister(d->bus, 0xe9, 1, d);
+	iobus_unregister(d->bus, 0x402, 1, d);
 	iobus_unregister(d->bus, 0x80, 1, d);
 	if (d->exit_port)
 		iobus_unregister(d->bus, d->exit_port, 4, d);
