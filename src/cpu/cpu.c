@@ -29,6 +29,8 @@ int cpu_create(const struct cpu_env *env, struct cpu **out)
 	pthread_cond_init(&c->wake, NULL);
 	cpu_decode_init();
 	cpu_tc_attach(c);
+	if (getenv("HOSTVM_CPU_TRACE") && *getenv("HOSTVM_CPU_TRACE"))
+		c->trace = fopen(getenv("HOSTVM_CPU_TRACE"), "w");
 	cpu_reset(c);
 	*out = c;
 	return 0;
@@ -39,6 +41,8 @@ void cpu_destroy(struct cpu *cpu)
 	if (!cpu)
 		return;
 	pmap_set_code_hook(cpu->env.pm, NULL, NULL);
+	if (cpu->trace)
+		fclose(cpu->trace);
 	cpu_tc_destroy(cpu);
 	mmu_fini(&cpu->mmu);
 	pthread_cond_destroy(&cpu->wake);

@@ -35,6 +35,7 @@
 #define HOSTVM_CPU_CPU_INT_H
 
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -192,6 +193,9 @@ struct cpu {
 	 * when the guest halts with interrupts disabled. */
 	uint64_t insn_limit;
 	bool stop_on_hlt;
+	/* Debugging: when set (HOSTVM_CPU_TRACE=FILE at cpu_create), every
+	 * instruction runs as its own TU and its state is logged first. */
+	FILE *trace;
 };
 
 /* ---- Decoded instructions -------------------------------------------- */

@@ -19,6 +19,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -450,6 +451,16 @@ static bool cpu_take_interrupt(struct cpu *c)
 	return false;
 }
 
+/* One line per instruction before it runs (HOSTVM_CPU_TRACE): for
+ * comparing executions with another emulator's log. */
+static void trace_insn(struct cpu *c)
+{
+	fprintf(c->trace, "%04x:%08x EAX=%08x EBX=%08x ECX=%08x EDX=%08x ESI=%08x EDI=%08x "
+		"EBP=%08x ESP=%08x EFL=%08x\n", c->seg[CPU_CS].sel, c->eip, c->gpr[CPU_EAX],
+		c->gpr[CPU_EBX], c->gpr[CPU_ECX], c->gpr[CPU_EDX], c->gpr[CPU_ESI], c->gpr[CPU_EDI],
+		c->gpr[CPU_EBP], c->gpr[CPU_ESP], cpu_flags(c));
+}
+
 /* Runs TUs until the timer slice is used up or something needs the outer
  * loop's attention (interrupt line, exit request, halt, mode change). */
 static void cpu_run_slice(struct cpu *c)
@@ -473,6 +484,11 @@ static void cpu_run_slice(struct cpu *c)
 		}
 		shadow = c->shadow;
 		c->shadow = false;
+		if (c->trace) {
+			trace_insn(c);
+			c->stats.insns += tu_exec(c, tu, 1);
+			return;
+		}
 		if (c->eflags & CPU_TF) {
 			/* Single-step: one instruction, then the #DB trap. */
 			c->stats.insns += tu_exec(c, tu, 1);
