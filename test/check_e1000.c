@@ -4,11 +4,19 @@
 #include "config.h"
 #include "dev/e1000.h"
 
+#include "net/vsw_proto.h"
+
 #include <check.h>
 #include "check_run.h"
 #include <errno.h>
+#include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
 
 #define DEVFN PCI_DEVFN(3, 0)
 #define BAR0 0xfebc0000u
@@ -283,6 +291,16 @@ START_TEST(phy_mdic)
 	ck_assert_uint_eq(mdic(2, 1, 4, 0) & 0xffff, 0x01e1);
 	mdic(1, 1, 0, 0x1340);
 	ck_assert_uint_eq(mdic(2, 1, 0, 0) & 0xffff, 0x1140);
+	/* A software reset keeps the PHY-specific settings (M88 reg 16). */
+	mdic(1, 1, 16, 0x0808);
+	mdic(1, 1, 0, 0x9140);
+	ck_assert_uint_eq(mdic(2, 1, 0, 0) & 0xffff, 0x1140);
+	ck_assert_uint_eq(mdic(2, 1, 16, 0) & 0xffff, 0x0808);
+	/* CTRL.PHY_RST resets them. */
+	wr(CTRL, rd(CTRL) | (1u << 31));
+	wr(CTRL, rd(CTRL) & ~(1u << 31));
+	ck_assert_uint_eq(mdic(2, 1, 16, 0) & 0xffff, 0x0068);
+	ck_assert_uint_eq(mdic(2, 1, 4, 0) & 0xffff, 0x0de1);
 	/* Read-only ID; wrong PHY address errors. */
 	mdic(1, 1, 2, 0x1234);
 	ck_assert_uint_eq(mdic(2, 1, 2, 0) & 0xffff, 0x0141);
@@ -741,6 +759,11 @@ START_TEST(rx_vlan_strip_and_filter)
 	ck_assert_uint_eq(pmap_read(pm, RX_RING + 12, 1) & 0x08, 0x08);  /* VP */
 	ck_assert_uint_eq(pmap_read(pm, RX_RING + 14, 2), 42);
 	ck_assert_uint_eq(pmap_read(pm, RX_BUFS + 12, 1), 0x08);
+	/* Linux clears VET on the 82540: tags are still 0x8100. */
+	wr(0x38, 0);
+	ck_assert_int_eq(e1000_receive(nic, f, sizeof(f)), 0);
+	ck_assert_uint_eq(rd(RDH), 2);
+	ck_assert_uint_eq(pmap_read(pm, RX_RING + 16 + 14, 2), 42);
 }
 END_TEST
 
@@ -890,6 +913,125 @@ START_TEST(narrow_accesses)
 }
 END_TEST
 
+/* ---- the real back end: the wiring doc/dev-nic-keys.md describes ---- */
+
+static int srv_recv(int fd, uint8_t *buf, size_t cap, uint32_t *word)
+{
+	uint8_t h[4];
+	size_t len, got = 0;
+
+	while (got < 4) {
+		ssize_t n = recv(fd, h + got, 4 - got, 0);
+		ck_assert_int_gt(n, 0);
+		got += (size_t)n;
+	}
+	*word = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+	len = *word & VSW_PROTO_LEN_MASK;
+	ck_assert_uint_le(len, cap);
+	for (got = 0; got < len;) {
+		ssize_t n = recv(fd, buf + got, len - got, 0);
+		ck_assert_int_gt(n, 0);
+		got += (size_t)n;
+	}
+	return (int)len;
+}
+
+static void srv_send(int fd, uint32_t word, const void *body, size_t len)
+{
+	uint8_t h[4] = { (uint8_t)(word >> 24), (uint8_t)(word >> 16), (uint8_t)(word >> 8), (uint8_t)word };
+	ck_assert_int_eq(send(fd, h, 4, MSG_NOSIGNAL), 4);
+	ck_assert_int_eq(send(fd, body, len, MSG_NOSIGNAL), (ssize_t)len);
+}
+
+static void sleep_1ms(void)
+{
+	struct timespec ts = { 0, 1000000 };
+	nanosleep(&ts, NULL);
+}
+
+START_TEST(wired_to_nicbe)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct nicbe_config bc = { .portgroup = "pg", .vm_name = "vm", .nic = 0,
+				   .start_connected = true, .backoff_min_ms = 10, .backoff_max_ms = 20 };
+	struct nicbe_callbacks cb = { e1000_rx_cb, e1000_link_cb, NULL, nic };
+	struct timeval tv = { .tv_sec = 3 };
+	struct pollfd pfd;
+	struct nicbe *be;
+	uint8_t f[100], buf[256];
+	uint32_t w;
+	int lfd, fd, i;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/tmp/check_e1000_%d.sock", (int)getpid());
+	unlink(sa.sun_path);
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(lfd, 1), 0);
+	/* The NIC starts without a back end: link down. */
+	e1000_set_backend(nic, NULL, NULL);
+	e1000_set_link(nic, false);
+	bc.socket_path = sa.sun_path;
+	memcpy(bc.mac, mac, 6);
+	ck_assert_int_eq(nicbe_create(&bc, &cb, &be), 0);
+	e1000_set_backend(nic, &nicbe_backend_ops, be);
+	pfd = (struct pollfd){ .fd = lfd, .events = POLLIN };
+	ck_assert_int_eq(poll(&pfd, 1, 3000), 1);
+	fd = accept(lfd, NULL, NULL);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	ck_assert_int_gt(srv_recv(fd, buf, sizeof(buf), &w), 0);
+	ck_assert_uint_eq(w & VSW_PROTO_CTRL, VSW_PROTO_CTRL);
+	srv_send(fd, VSW_PROTO_CTRL | 5, "OK 1\n", 5);
+	wr(IMS, 0x4);
+	for (i = 0; i < 3000 && !(rd(STATUS) & 2); i++) {
+		nicbe_poll(be);
+		sleep_1ms();
+	}
+	ck_assert_uint_eq(rd(STATUS) & 2, 2);
+	ck_assert_uint_eq(rd(ICR) & 0x4, 0x4);
+	/* Guest -> switch. */
+	make_frame(f, sizeof(f), peer, mac);
+	pmap_write_buf(pm, TX_BUFS, f, sizeof(f));
+	tx_setup(8);
+	put_desc(TX_RING, 0, TX_BUFS, 100 | 0x0bu << 24, 0);
+	wr(TDT, 1);
+	ck_assert_int_eq(srv_recv(fd, buf, sizeof(buf), &w), 100);
+	ck_assert_int_eq(memcmp(buf, f, 100), 0);
+	/* The guest programs a MAC: the switch hears it. */
+	wr(RA, 0x0a565000);
+	wr(RA + 4, 0x80000c0b);
+	ck_assert_int_eq(srv_recv(fd, buf, sizeof(buf), &w), 22);
+	ck_assert_int_eq(memcmp(buf, "MAC 00:50:56:0a:0b:0c\n", 22), 0);
+	/* Switch -> guest, with a full ring first: the frame waits in the
+	 * back end until the guest adds a buffer (RDT write -> rx_ready). */
+	rx_setup(8, 0x8000);
+	wr(RDT, 0);
+	make_frame(f, sizeof(f), bcast, peer);
+	srv_send(fd, sizeof(f), f, sizeof(f));
+	for (i = 0; i < 200; i++) {
+		nicbe_poll(be);
+		sleep_1ms();
+	}
+	ck_assert_uint_eq(rd(RDH), 0);
+	wr(RDT, 1);
+	ck_assert_uint_eq(rd(RDH), 1);
+	pmap_read_buf(pm, RX_BUFS, buf, 100);
+	ck_assert_int_eq(memcmp(buf, f, 100), 0);
+	/* vswitchd goes away: link down for the guest, with LSC. */
+	close(fd);
+	rd(ICR);
+	for (i = 0; i < 3000 && (rd(STATUS) & 2); i++) {
+		nicbe_poll(be);
+		sleep_1ms();
+	}
+	ck_assert_uint_eq(rd(STATUS) & 2, 0);
+	ck_assert_uint_eq(rd(ICR) & 0x4, 0x4);
+	nicbe_destroy(be);
+	e1000_set_backend(nic, NULL, NULL);
+	close(lfd);
+	unlink(sa.sun_path);
+}
+END_TEST
+
 static Suite *e1000_suite(void)
 {
 	Suite *s = suite_create("e1000");
@@ -919,6 +1061,7 @@ static Suite *e1000_suite(void)
 	tcase_add_test(tc, itr_throttles);
 	tcase_add_test(tc, rx_and_tx_delay_timers);
 	tcase_add_test(tc, narrow_accesses);
+	tcase_add_test(tc, wired_to_nicbe);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -142,6 +142,14 @@ struct e1000 {
 
 static uint32_t *reg(struct e1000 *e, uint32_t off) { return &e->regs[off / 4]; }
 
+/* The 802.1Q EtherType.  Linux clears VET on parts before the 82545 rev 3,
+ * which use 0x8100 regardless. */
+static uint16_t vet(struct e1000 *e)
+{
+	uint16_t v = (uint16_t)*reg(e, R_VET);
+	return v ? v : 0x8100;
+}
+
 /* ---- DMA: RAM only --------------------------------------------------- */
 
 static bool bus_master(struct e1000 *e)
@@ -409,11 +417,11 @@ static void phy_write(struct e1000 *e, unsigned r, uint16_t v)
 {
 	switch (r) {
 	case PHY_CTRL:
-		if (v & 0x8000) {
-			phy_reset(e);
-			return;
-		}
-		e->phy[r] = v & ~0x0200;    /* restart-autoneg self-clears */
+		/* Software reset and restart-autoneg self-clear; like the
+		 * Marvell part, a software reset keeps the other registers
+		 * (the driver's PHY settings take effect through it).  Only
+		 * CTRL.PHY_RST resets them all. */
+		e->phy[r] = v & ~0x8200;
 		break;
 	case PHY_STATUS: case PHY_ID1: case PHY_ID2: case PHY_LP_ABILITY:
 	case PHY_AUTONEG_EXP: case PHY_1000T_STATUS: case PHY_EXT_STATUS:
@@ -558,7 +566,7 @@ int e1000_receive(struct e1000 *e, const void *frame, size_t len)
 	memcpy(f, in, len);
 	flen = len;
 	/* Tagged frames: the VLAN filter table, then tag stripping (CTRL.VME). */
-	if (get16be(f + 12) == (*reg(e, R_VET) & 0xffff) && flen >= 18) {
+	if (get16be(f + 12) == vet(e) && flen >= 18) {
 		uint16_t tci = get16be(f + 14);
 		if ((rctl & RCTL_VFE) && !((*reg(e, R_VFTA + 4 * ((tci & 0xfff) >> 5)) >> (tci & 31)) & 1))
 			return 0;
@@ -700,7 +708,7 @@ static void tx_emit(struct e1000 *e, uint8_t *f, size_t len)
 		return;
 	if (e->tx_vle && (*reg(e, R_CTRL) & CTRL_VME) && len + 4 <= sizeof(tagged)) {
 		memcpy(tagged, f, 12);
-		put16be(tagged + 12, (uint16_t)*reg(e, R_VET));
+		put16be(tagged + 12, vet(e));
 		put16be(tagged + 14, e->tx_vlan);
 		memcpy(tagged + 16, f + 12, len - 12);
 		f = tagged;

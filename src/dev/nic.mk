@@ -19,7 +19,7 @@ check_PROGRAMS += test/check_e1000
 TESTS += test/check_e1000
 test_check_e1000_SOURCES = test/check_e1000.c
 test_check_e1000_CFLAGS = $(TEST_CFLAGS)
-test_check_e1000_LDADD = src/dev/libhvdev.a src/mem/libhvmem.a src/libhvcore.a $(TEST_LIBS) -lm -lpthread
+test_check_e1000_LDADD = src/dev/libhvdev.a src/net/libhvnicbe.a src/mem/libhvmem.a src/libhvcore.a $(TEST_LIBS) -lm -lpthread
 endif
 
 # Fuzzing: register writes, descriptor rings and received frames.
