@@ -70,6 +70,8 @@ START_TEST(ids_and_absent)
 	ck_assert_uint_eq(cfg_rd(0, 0, 4), 0x12378086);
 	ck_assert_uint_eq(cfg_rd(8, 0, 4), 0x70008086);
 	ck_assert_uint_eq(cfg_rd(11, 0, 4), 0x71138086);
+	/* No SMM: DEVACTB.APMC_EN reads as already set up. */
+	ck_assert_uint_eq(cfg_rd(11, 0x58, 4) & (1u << 25), 1u << 25);
 	ck_assert_uint_eq(cfg_rd(8, 0x0a, 2), 0x0601);
 	ck_assert_uint_eq(cfg_rd(8, 0x0e, 1) & 0x80, 0x80);
 	ck_assert_uint_eq(cfg_rd(0, 0x02, 2), 0x1237);

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 
 #define PM_PMBA 0x40
+#define PM_DEVACTB 0x58
+#define PM_DEVACTB_APMC_EN (1u << 25)
 #define PM_PMREGMISC 0x80
 #define PM_SMBBA 0x90
 #define PM_SMBHSTCFG 0xd2
@@ -51,6 +53,10 @@ int piix4_pm_create(struct pci_bus *bus, piix4_pm_base_fn fn, void *opaque,
 	c[PCI_INTERRUPT_PIN] = 1;
 	c[PM_PMBA] = 0x01; /* I/O space indicator */
 	c[PM_SMBBA] = 0x01;
+	/* There is no System Management Mode: report the APM-control SMI as
+	 * already set up, so firmware does not trigger one through port 0xB2
+	 * and wait forever for a handler to answer on 0xB3. */
+	c[PM_DEVACTB + 3] = (uint8_t)(PM_DEVACTB_APMC_EN >> 24);
 	pci_set_wmask(pm->dev, PM_PMBA, 1, 0xc0);
 	pci_set_wmask(pm->dev, PM_PMBA + 1, 1, 0xff);
 	pci_set_wmask(pm->dev, PM_PMREGMISC, 1, 0x01);
