@@ -78,3 +78,15 @@ test_check_vsw_msg_SOURCES = test/check_vsw_msg.c
 test_check_vsw_msg_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/src/net
 test_check_vsw_msg_LDADD = src/net/libhvnet.a $(TEST_LIBS)
 endif
+
+# Fuzzing: vswitchd's config, hello, control, VXLAN and stream parsing.
+FUZZ_TARGETS += fuzz-vswitchd
+CLEANFILES += test/fuzz/fuzz_vswitchd
+EXTRA_DIST += test/fuzz/fuzz_vswitchd.c
+fuzz-vswitchd:
+	mkdir -p test/fuzz
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
+		-I$(top_srcdir)/src/net $(top_srcdir)/test/fuzz/fuzz_vswitchd.c \
+		$(top_srcdir)/src/net/vsw_core.c $(top_srcdir)/src/net/vsw_msg.c \
+		$(top_srcdir)/src/net/vsw_config.c -o test/fuzz/fuzz_vswitchd
+	./test/fuzz/fuzz_vswitchd -max_total_time=$(FUZZ_SECONDS) -max_len=4096

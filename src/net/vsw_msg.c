@@ -20,6 +20,42 @@ enum vsw_msg_kind vsw_msg_decode(uint32_t word, uint32_t *len)
 	return VSW_MSG_FRAME;
 }
 
+int vsw_msg_next(const uint8_t *buf, size_t avail, bool before_hello,
+		 enum vsw_msg_kind *kind, uint32_t *len)
+{
+	if (avail < 4)
+		return 0;
+	uint32_t word = (uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 |
+			(uint32_t)buf[2] << 8 | buf[3];
+	*kind = vsw_msg_decode(word, len);
+	if (*kind == VSW_MSG_BAD || (*kind == VSW_MSG_FRAME && before_hello))
+		return -EPROTO;
+	if (avail - 4 < *len)
+		return 0;
+	return (int)(4 + *len);
+}
+
+int vsw_egress_iov(const uint8_t *f, const struct vsw_hdr *h, uint16_t vlan,
+		   bool tagged, uint8_t tag_buf[4], struct iovec iov[3], size_t *olen)
+{
+	size_t strip = h->tagged ? 4 : 0;
+	int n = 0;
+
+	iov[n++] = (struct iovec){ (void *)f, 12 };
+	*olen = h->len - strip;
+	if (tagged) {
+		uint16_t tci = (uint16_t)((h->tagged ? h->pcp : 0) << 13 | (vlan & 0x0fff));
+		tag_buf[0] = 0x81;
+		tag_buf[1] = 0x00;
+		tag_buf[2] = (uint8_t)(tci >> 8);
+		tag_buf[3] = (uint8_t)tci;
+		iov[n++] = (struct iovec){ tag_buf, 4 };
+		*olen += 4;
+	}
+	iov[n++] = (struct iovec){ (void *)(f + 12 + strip), h->len - 12 - strip };
+	return n;
+}
+
 /* Copy a value of at most VSW_NAME_MAX-1 printable bytes; quotes and
  * backslashes become '_' so that listings stay unambiguous. */
 static int copy_value(char *dst, const uint8_t *v, size_t n)

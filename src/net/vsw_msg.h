@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "vsw_config.h"
 
@@ -20,6 +21,20 @@ enum vsw_msg_kind {
 /* Decode a length word.  Frames longer than 65535 bytes and control
  * messages longer than VSW_PROTO_HELLO_MAX are broken framing. */
 enum vsw_msg_kind vsw_msg_decode(uint32_t word, uint32_t *len);
+
+/* The next message in a receive buffer: returns the bytes it takes
+ * (4 + *len) with *kind and *len set, 0 if it is not complete yet, or
+ * -EPROTO for broken framing.  A frame header is judged as soon as its
+ * length word is in (before_hello: a frame is broken framing). */
+int vsw_msg_next(const uint8_t *buf, size_t avail, bool before_hello,
+		 enum vsw_msg_kind *kind, uint32_t *len);
+
+/* The copy of frame f (parsed into h, VLAN vlan) for one egress port:
+ * fills iov[0..2] (header, optional tag from tag_buf, rest) and returns
+ * the number of pieces; *olen is the egress length.  The ingress tag, if
+ * any, is removed; a tag for vlan is added when tagged is true. */
+int vsw_egress_iov(const uint8_t *f, const struct vsw_hdr *h, uint16_t vlan,
+		   bool tagged, uint8_t tag_buf[4], struct iovec iov[3], size_t *olen);
 
 struct vsw_hello {
 	char vm[VSW_NAME_MAX];

@@ -296,13 +296,13 @@ static bool parse_rx(struct vswd_port *p)
 {
 	size_t pos = 0;
 
-	while (p->rx_len - pos >= 4) {
+	for (;;) {
 		const uint8_t *b = p->rx + pos;
-		uint32_t word = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
-				(uint32_t)b[2] << 8 | b[3];
+		enum vsw_msg_kind k;
 		uint32_t len;
-		enum vsw_msg_kind k = vsw_msg_decode(word, &len);
-		if (k == VSW_MSG_BAD) {
+		int used = vsw_msg_next(b, p->rx_len - pos,
+					!p->hello_done && p->kind == VSWD_PORT_VM, &k, &len);
+		if (used < 0) {
 			if (!p->hello_done && p->kind == VSWD_PORT_VM)
 				p->d->stats.bad_hellos++;
 			else
@@ -310,18 +310,16 @@ static bool parse_rx(struct vswd_port *p)
 			vswd_port_close(p);
 			return false;
 		}
-		if (k == VSW_MSG_FRAME && !p->hello_done) {
-			p->d->stats.bad_hellos++;      /* a frame before the hello */
-			vswd_port_close(p);
-			return false;
-		}
-		if (p->rx_len - pos - 4 < len)
+		if (used == 0)
 			break;
 		if (k == VSW_MSG_CTRL) {
 			if (!do_ctrl(p, b + 4, len))
 				return false;
 		} else {
-			if (p->shaper.enabled && !vsw_shaper_take(&p->shaper, len, uv_hrtime())) {
+			/* Frames the switch will drop anyway (runts, oversize)
+			 * are not shaped: they could never fit the buckets. */
+			bool shape = p->shaper.enabled && len >= VSW_ETH_MIN && len <= VSW_ETH_MAX;
+			if (shape && !vsw_shaper_take(&p->shaper, len, uv_hrtime())) {
 				uint64_t ns = vsw_shaper_wait(&p->shaper, len, uv_hrtime());
 				p->rx_paused = true;
 				uv_timer_start(&p->timer, shaper_resume, ns / 1000000 + 1, 0);
@@ -512,28 +510,17 @@ void vswd_switch_frame(struct vswd_port *in, const uint8_t *f, size_t len)
 	}
 	/* The VLAN travels outside the frame: strip any tag from the
 	 * ingress bytes and add one per egress port where it is due. */
-	const uint8_t *rest = f + 12;
-	size_t restlen = len - 12;
-	if (h.tagged) {
-		rest += 4;
-		restlen -= 4;
-	}
-	uint16_t tci = (uint16_t)((h.tagged ? h.pcp : 0) << 13 | dec.vlan);
-	uint8_t tag[4] = { 0x81, 0x00, (uint8_t)(tci >> 8), (uint8_t)tci };
 	for (uint64_t m = dec.out; m; m &= m - 1) {
 		int i = __builtin_ctzll(m);
 		struct vswd_port *q = sw->port[i];
 		if (!q)
 			continue;
 		struct iovec iov[3];
-		int n = 0;
-		iov[n++] = (struct iovec){ (void *)f, 12 };
-		size_t olen = len - (h.tagged ? 4 : 0);
-		if (vsw_egress_tagged(&sw->core.port[i], dec.vlan)) {
-			iov[n++] = (struct iovec){ tag, 4 };
-			olen += 4;
-		}
-		iov[n++] = (struct iovec){ (void *)rest, restlen };
+		uint8_t tag[4];
+		size_t olen;
+		int n = vsw_egress_iov(f, &h, dec.vlan,
+				       vsw_egress_tagged(&sw->core.port[i], dec.vlan),
+				       tag, iov, &olen);
 		egress(q, iov, n, olen);
 	}
 }
