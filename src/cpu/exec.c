@@ -129,26 +129,38 @@ static void tu_free(struct cpu_tcache *tc, struct cpu_tu *tu)
 	tc->free = tu;
 }
 
-/* pmap hook: something writes [gpa, gpa+len) of a page holding code. */
+/* pmap hook: something writes [gpa, gpa+len) of a page holding code.
+ * Only TUs whose bytes overlap the write are dropped, so data sharing a
+ * page with code (BIOS variables, stacks next to code) costs a slow-path
+ * write, not a retranslation; the page stops being code when its last TU
+ * goes. */
 static void cpu_code_write(void *opaque, gpa_t gpa, size_t len)
 {
 	struct cpu *c = opaque;
 	struct cpu_tcache *tc = c->tc;
-	gpa_t page, last = (gpa + (len ? len - 1 : 0)) >> 12;
+	gpa_t end = gpa + (len ? len : 1), page, last = (end - 1) >> 12;
 
 	for (page = gpa >> 12; page <= last; page++) {
 		struct cpu_tu *tu = tc->phash[tc_phash(page << 12)], *next;
+		bool left = false, hit = false;
 
 		for (; tu; tu = next) {
 			next = tu->pnext;
 			if ((tu->gpa >> 12) != page)
 				continue;
+			if (tu->gpa >= end || tu->gpa + tu->nbytes <= gpa) {
+				left = true;
+				continue;
+			}
 			if (tu == c->tu_cur)
 				c->tu_abort = true;
 			tu_free(tc, tu);
+			hit = true;
 		}
-		pmap_clear_code(c->env.pm, page << 12);
-		c->stats.smc_invalidations++;
+		if (!left)
+			pmap_clear_code(c->env.pm, page << 12);
+		if (hit)
+			c->stats.smc_invalidations++;
 	}
 }
 
