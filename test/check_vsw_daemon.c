@@ -910,6 +910,12 @@ START_TEST(t_config_errors)
 	}
 	snprintf(cmd, sizeof(cmd), "%s -n -c %s >/dev/null", prog, conf);
 	ck_assert_int_eq(system(cmd), 0);
+	/* The shipped example is valid. */
+	const char *src = getenv("top_srcdir");
+	if (src) {
+		snprintf(cmd, sizeof(cmd), "%s -n -c %s/examples/vswitchd.conf >/dev/null", prog, src);
+		ck_assert_int_eq(system(cmd), 0);
+	}
 }
 END_TEST
 

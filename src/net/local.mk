@@ -90,3 +90,7 @@ fuzz-vswitchd:
 		$(top_srcdir)/src/net/vsw_core.c $(top_srcdir)/src/net/vsw_msg.c \
 		$(top_srcdir)/src/net/vsw_config.c -o test/fuzz/fuzz_vswitchd
 	./test/fuzz/fuzz_vswitchd -max_total_time=$(FUZZ_SECONDS) -max_len=4096
+
+# vswitchd documentation.
+dist_man_MANS += man/vswitchd.8 man/vswitchctl.8
+EXTRA_DIST += examples/vswitchd.conf
