@@ -44,3 +44,14 @@ test_check_vlance_SOURCES = test/check_vlance.c
 test_check_vlance_CFLAGS = $(TEST_CFLAGS)
 test_check_vlance_LDADD = src/dev/libhvdev.a src/mem/libhvmem.a src/libhvcore.a $(TEST_LIBS) -lm -lpthread
 endif
+
+VLANCE_FUZZ_SRCS = src/dev/vlance.c src/dev/pci.c src/dev/iobus.c src/mem/pmap.c src/vclock.c
+FUZZ_TARGETS += fuzz-vlance
+CLEANFILES += test/fuzz/fuzz_vlance
+EXTRA_DIST += test/fuzz/fuzz_vlance.c
+fuzz-vlance:
+	mkdir -p test/fuzz
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
+		-I$(top_srcdir)/src -I$(top_builddir) $(top_srcdir)/test/fuzz/fuzz_vlance.c \
+		$(addprefix $(top_srcdir)/,$(VLANCE_FUZZ_SRCS)) -o test/fuzz/fuzz_vlance
+	./test/fuzz/fuzz_vlance -max_total_time=$(FUZZ_SECONDS) -max_len=4096
