@@ -716,12 +716,6 @@ START_TEST(t_reload)
 }
 END_TEST
 
-/* Two UDP ports for this test process (parallel test runs differ). */
-static int udp_base(void)
-{
-	return 20000 + (int)(getpid() % 10000) * 4;
-}
-
 static int udp_bind(int port)
 {
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
@@ -750,7 +744,9 @@ static void udp_send(int fd, int port, const void *buf, size_t len)
 
 START_TEST(t_vxlan_two_daemons)
 {
-	int p1 = udp_base(), p2 = p1 + 1;
+	int pp[2];
+	ck_assert_int_eq(vswc_free_udp_ports(2, pp), 0);
+	int p1 = pp[0], p2 = pp[1];
 	char text[2048], dir2[64], conf2[128];
 
 	snprintf(text, sizeof(text),
@@ -815,7 +811,9 @@ static void check_vxlan(const uint8_t *pkt, int n, uint32_t vni, uint32_t marker
 
 START_TEST(t_failover)
 {
-	int base = udp_base(), pa = base + 2, pb = base + 3, local = base;
+	int pp[4];
+	ck_assert_int_eq(vswc_free_udp_ports(4, pp), 0);
+	int local = pp[0], local2 = pp[1], pa = pp[2], pb = pp[3];
 	char text[2048], out[8192];
 	snprintf(text, sizeof(text),
 		 "[vswitch sw0]\nactiveUplinks = u1\nstandbyUplinks = u2\n"
@@ -823,7 +821,7 @@ START_TEST(t_failover)
 		 "localPort = %d\nremote = 127.0.0.1\nremotePort = %d\n"
 		 "[uplink u2]\nvswitch = sw0\ntype = vxlan\nvni = 77\nlocal = 127.0.0.1\n"
 		 "localPort = %d\nremote = 127.0.0.1\nremotePort = %d\n"
-		 "[portgroup pg10]\nvswitch = sw0\nvlan = 10\n", local, pa, local + 1, pb);
+		 "[portgroup pg10]\nvswitch = sw0\nvlan = 10\n", local, pa, local2, pb);
 	write_file(conf, text);
 	int ua = udp_bind(pa), ub = udp_bind(pb);
 	ck_assert_int_eq(kill(daemon_pid, SIGHUP), 0);
@@ -859,7 +857,7 @@ START_TEST(t_failover)
 	memset(in, 0, 8);
 	in[0] = 0x08;
 	in[6] = 77;
-	udp_send(ub, local + 1, in, 8 + 64);            /* standby uplink: dropped */
+	udp_send(ub, local2, in, 8 + 64);            /* standby uplink: dropped */
 	in[6] = 78;
 	udp_send(ua, local, in, 8 + 64);                /* wrong VNI: dropped */
 	in[6] = 77;

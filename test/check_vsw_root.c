@@ -27,7 +27,7 @@
 
 static char dir[64], conf[128], dev[IFNAMSIZ], vxdev[12];
 static pid_t daemon_pid;
-static int base_port;
+static int port4[4];
 
 static void write_file(const char *path, const char *text)
 {
@@ -49,7 +49,7 @@ static void start(const char *text)
 
 static void setup(void)
 {
-	base_port = 30000 + (int)(getpid() % 5000) * 4;
+	ck_assert_int_eq(vswc_free_udp_ports(4, port4), 0);
 	daemon_pid = 0;
 }
 
@@ -166,15 +166,15 @@ END_TEST
 START_TEST(t_tap_failover)
 {
 	char text[1024];
-	int up = base_port;
+	int up = port4[0];
 	snprintf(text, sizeof(text),
 		 "[vswitch sw0]\nactiveUplinks = t\nstandbyUplinks = vx\n"
 		 "[uplink t]\nvswitch = sw0\ntype = tap\ndevice = %s\n"
 		 "[uplink vx]\nvswitch = sw0\ntype = vxlan\nvni = 9\nlocal = 127.0.0.1\n"
 		 "localPort = %d\nremote = 127.0.0.1\nremotePort = %d\n"
-		 "[portgroup pg0]\nvswitch = sw0\nvlan = 0\n", dev, up, up + 1);
+		 "[portgroup pg0]\nvswitch = sw0\nvlan = 0\n", dev, up, port4[1]);
 	int u = socket(AF_INET, SOCK_DGRAM, 0);
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)(up + 1)) };
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port4[1]) };
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	ck_assert_int_eq(bind(u, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	start(text);
@@ -211,7 +211,7 @@ END_TEST
 START_TEST(t_linux_vxlan)
 {
 	char cmd[1024], text[1024];
-	int linux_port = base_port + 2, our_port = base_port + 3, x = (int)(getpid() % 250);
+	int linux_port = port4[2], our_port = port4[3], x = (int)(getpid() % 250);
 	const char *n = vxdev;
 	snprintf(cmd, sizeof(cmd),
 		 "set -e; exec 2>/dev/null; ip netns add %s;"

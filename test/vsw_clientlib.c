@@ -11,6 +11,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <netinet/in.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -189,6 +190,26 @@ uint32_t vswc_marker(const uint8_t *f, size_t len)
 	off += 2;
 	return (uint32_t)f[off] << 24 | (uint32_t)f[off + 1] << 16 |
 	       (uint32_t)f[off + 2] << 8 | f[off + 3];
+}
+
+int vswc_free_udp_ports(int n, int *ports)
+{
+	int fds[16];
+	if (n > 16)
+		return -EINVAL;
+	for (int i = 0; i < n; i++) {
+		struct sockaddr_in sa = { .sin_family = AF_INET };
+		socklen_t sl = sizeof(sa);
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		fds[i] = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (fds[i] < 0 || bind(fds[i], (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+		    getsockname(fds[i], (struct sockaddr *)&sa, &sl) < 0)
+			return -errno;
+		ports[i] = ntohs(sa.sin_port);
+	}
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	return 0;
 }
 
 void vswc_build_path(char *out, size_t size, const char *rel)

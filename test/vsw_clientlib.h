@@ -41,6 +41,9 @@ pid_t vswc_start_daemon(const char *conf, const char *run_dir);
 /* SIGTERM and wait; returns the exit status (0 = clean, 128+N = killed
  * by signal N), so a sanitizer report in the daemon fails the test. */
 int vswc_stop_daemon(pid_t pid);
+/* n distinct UDP ports that were free on 127.0.0.1 a moment ago (the
+ * kernel picks them), so parallel test runs do not collide. */
+int vswc_free_udp_ports(int n, int *ports);
 /* Path of a program in the build tree ($top_builddir or "."). */
 void vswc_build_path(char *out, size_t size, const char *rel);
 /* Run vswitchctl with run_dir and the given arguments (NULL-terminated);
