@@ -1,5 +1,11 @@
-/* libvmdk benchmark: sequential write and read of a whole disk in 1 MiB
- * requests, or N random 4 KiB writes; prints MB/s or IOPS. */
+/* libvmdk benchmark.
+ *   vmdk_bench seq DISK        sequential write of the whole disk in 1 MiB
+ *                              requests then a flush (timed together), then
+ *                              a sequential read; prints MB/s.
+ *   vmdk_bench rand DISK CMDS  the 4 KiB writes listed in CMDS (qemu-io's
+ *                              "write OFFSET 4k" lines, so both sides write
+ *                              the same offsets) then a flush; prints IOPS.
+ * Everything goes through the page cache, as qemu-io -t writeback does. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,31 +26,48 @@ int main(int argc, char **argv)
 	uint8_t *buf = malloc(1 << 20);
 	double t;
 
-	if (argc < 3 || !buf || vmdk_open(argv[2], 0, &d))
+	if (argc < 3 || !buf || vmdk_open(argv[2], 0, &d)) {
+		fprintf(stderr, "usage: vmdk_bench seq DISK | rand DISK CMDS (%s)\n", vmdk_strerror());
 		return 1;
+	}
 	memset(buf, 0x5c, 1 << 20);
 	uint64_t size = vmdk_size(d);
-	t = now();
 	if (!strcmp(argv[1], "seq")) {
+		t = now();
 		for (uint64_t off = 0; off < size; off += 1 << 20)
 			if (vmdk_pwrite(d, buf, 1 << 20, off))
 				return 1;
-		vmdk_flush(d);
+		if (vmdk_flush(d))
+			return 1;
 		double w = now() - t;
 		t = now();
 		for (uint64_t off = 0; off < size; off += 1 << 20)
 			if (vmdk_pread(d, buf, 1 << 20, off))
 				return 1;
 		double r = now() - t;
-		printf("libvmdk seq write %.0f MB/s, seq read %.0f MB/s\n", size / w / 1e6, size / r / 1e6);
-	} else {
-		long n = argc > 3 ? atol(argv[3]) : 20000;
-		srandom(1);
+		printf("libvmdk  seq write %5.0f MB/s, seq read %5.0f MB/s\n", size / w / 1e6, size / r / 1e6);
+	} else if (!strcmp(argv[1], "rand") && argc == 4) {
+		FILE *f = fopen(argv[3], "r");
+		unsigned long long *offs = malloc(1000000 * sizeof(*offs)), o;
+		long n = 0;
+		char line[128];
+
+		if (!f || !offs)
+			return 1;
+		while (fgets(line, sizeof(line), f) && n < 1000000)
+			if (sscanf(line, "write %llu 4k", &o) == 1)
+				offs[n++] = o;
+		fclose(f);
+		t = now();
 		for (long i = 0; i < n; i++)
-			if (vmdk_pwrite(d, buf, 4096, ((uint64_t)random() % (size / 4096)) * 4096))
+			if (vmdk_pwrite(d, buf, 4096, offs[i]))
 				return 1;
-		vmdk_flush(d);
-		printf("libvmdk 4k random write %.0f IOPS\n", n / (now() - t));
+		if (vmdk_flush(d))
+			return 1;
+		printf("libvmdk  4k random write %6.0f IOPS\n", n / (now() - t));
+		free(offs);
+	} else {
+		return 1;
 	}
 	vmdk_close(d);
 	free(buf);

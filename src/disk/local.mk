@@ -33,13 +33,16 @@ endif
 
 # Fuzzing: open + read + check of arbitrary files.
 FUZZ_TARGETS += fuzz-vmdk
-CLEANFILES += test/fuzz/fuzz_vmdk
+CLEANFILES += test/fuzz/fuzz_vmdk test/fuzz/vmdk-seed.raw
 EXTRA_DIST += test/fuzz/fuzz_vmdk.c
 VMDK_LIB_SRCS = src/disk/vmdk.c src/disk/sparse.c src/disk/stream.c src/disk/create.c src/disk/compact.c src/disk/check.c src/disk/lock.c src/disk/blockdev.c src/disk/aio.c
 fuzz-vmdk: src/disk/vdiskmanager
 	mkdir -p test/fuzz/vmdk-corpus
-	rm -rf test/fuzz/vmdk-corpus/seed.vmdk*
+	rm -rf test/fuzz/vmdk-corpus/seed*.vmdk* test/fuzz/vmdk-seed.raw
 	src/disk/vdiskmanager -c -s 1M -a ide -t 0 test/fuzz/vmdk-corpus/seed.vmdk >/dev/null
+	seq 1 40000 | head -c 131072 > test/fuzz/vmdk-seed.raw
+	src/disk/vdiskmanager -r test/fuzz/vmdk-seed.raw -t 0 test/fuzz/vmdk-corpus/seed-data.vmdk >/dev/null
+	src/disk/vdiskmanager -r test/fuzz/vmdk-seed.raw -t 5 test/fuzz/vmdk-corpus/seed-stream.vmdk >/dev/null
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
 		-I$(top_srcdir)/src -I$(top_builddir) $(ZLIB_CFLAGS) $(UV_CFLAGS) \
 		$(top_srcdir)/test/fuzz/fuzz_vmdk.c $(addprefix $(top_srcdir)/,$(VMDK_LIB_SRCS)) \

@@ -1,4 +1,5 @@
-/* libFuzzer target: open arbitrary bytes as a VMDK and read from it. */
+/* libFuzzer target: open arbitrary bytes as a VMDK and read from it;
+ * check it, repair it, and read the repaired file again. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,8 +34,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FILE *null = fopen("/dev/null", "w");
 	if (null) {
 		vmdk_check(path, 0, null);
+		if (vmdk_check(path, 1, null) >= 0 && vmdk_open(path, VMDK_RDONLY, &d) == 0) {
+			static uint8_t buf[4096];
+			uint64_t sz = vmdk_size(d);
+			for (uint64_t off = 0; off + sizeof(buf) <= sz && off < (16u << 20); off += 65536)
+				vmdk_pread(d, buf, sizeof(buf), off);
+			vmdk_close(d);
+		}
 		fclose(null);
 	}
+	/* vmdk_check(repair) takes a lock directory next to the file. */
+	char lck[80];
+	snprintf(lck, sizeof(lck), "%s.lck", path);
+	rmdir(lck);
 	unlink(path);
 	return 0;
 }
