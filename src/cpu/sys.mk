@@ -10,3 +10,11 @@ check_SCRIPTS += test/cpu_sys_guest.sh
 EXTRA_DIST += test/cpu_sys_guest.sh test/guest/pm_common.inc test/guest/pm_tail.inc \
 	test/guest/pm_roundtrip.asm test/guest/pm_priv.asm test/guest/v86_basic.asm \
 	test/guest/exc_errcodes.asm test/guest/task_gate.asm
+
+if HAVE_CHECK
+check_PROGRAMS += test/check_cpu_sys
+TESTS += test/check_cpu_sys
+test_check_cpu_sys_SOURCES = test/check_cpu_sys.c
+test_check_cpu_sys_CFLAGS = $(TEST_CFLAGS)
+test_check_cpu_sys_LDADD = test/libcputest.a $(CPU_LIBS) $(TEST_LIBS)
+endif
