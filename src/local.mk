@@ -23,3 +23,17 @@ src_vmrun_LDADD = $(MACHINE_LIBS)
 src_vmrun_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS)
 
 dist_man_MANS += man/vmrun.1 man/vmx.5
+
+if HAVE_CHECK
+check_PROGRAMS += test/check_machine
+TESTS += test/check_machine
+test_check_machine_SOURCES = test/check_machine.c
+test_check_machine_CFLAGS = $(TEST_CFLAGS)
+test_check_machine_LDADD = $(MACHINE_LIBS) $(TEST_LIBS)
+endif
+
+# vmrun with whole machines and tiny NASM ROMs, and the control socket.
+TESTS += test/vmrun_machine.sh
+check_SCRIPTS += test/vmrun_machine.sh
+EXTRA_DIST += test/vmrun_machine.sh test/guest/machine_exit.asm \
+	test/guest/machine_idle.asm test/guest/machine_reset.asm

@@ -103,6 +103,9 @@ struct machine {
 	int call_ret;
 	bool call_pending;
 	enum machine_end end;
+	/* Where board_create() explains a failure during machine_create(). */
+	char *err;
+	size_t errlen;
 	struct cpu_stats stats;     /* of boards already torn down */
 	uint64_t resets;
 };
@@ -265,9 +268,11 @@ static void board_destroy(struct board *b)
 	free(b);
 }
 
-static int board_fail(int r, const char *what)
+static int board_fail(struct machine *m, int r, const char *what)
 {
 	log_err("machine", "cannot set up %s: %s", what, strerror(r < 0 ? -r : r));
+	if (m->err && m->errlen)
+		snprintf(m->err, m->errlen, "cannot set up %s: %s", what, strerror(r < 0 ? -r : r));
 	return r;
 }
 
@@ -293,7 +298,7 @@ static int board_create(struct machine *m, struct board **out)
 	if ((r = pmap_create(cfg->mem_bytes, &b->pm)) < 0)
 		goto fail_what_ram;
 	if ((r = iobus_create(&b->io)) < 0 || (r = vclock_create(&b->vc)) < 0) {
-		board_fail(r, "the I/O bus");
+		board_fail(m, r, "the I/O bus");
 		goto fail;
 	}
 	/* The BIOS: whole at the top of 4 GiB, its last 128 KiB (or all of a
@@ -302,21 +307,21 @@ static int board_create(struct machine *m, struct board **out)
 	if ((r = pmap_add_rom(b->pm, 0x100000000ull - m->bios_len, m->bios, m->bios_len)) < 0 ||
 	    (r = pmap_add_rom(b->pm, 0x100000 - low_len, m->bios + m->bios_len - low_len,
 			      low_len)) < 0) {
-		board_fail(r, "the BIOS ROM");
+		board_fail(m, r, "the BIOS ROM");
 		goto fail;
 	}
 	if ((r = i8259_create(b->io, pic_intr, b, &b->pic)) < 0) {
-		board_fail(r, "the PIC");
+		board_fail(m, r, "the PIC");
 		goto fail;
 	}
 	if ((r = i8254_create(b->io, line(b, 0, SRC_ISA), b->vc, &b->pit)) < 0) {
-		board_fail(r, "the PIT");
+		board_fail(m, r, "the PIT");
 		goto fail;
 	}
 	if ((r = mc146818_create(b->io, line(b, 8, SRC_ISA), b->vc, 0, &b->rtc)) < 0 ||
 	    (r = machine_fill_cmos(b->rtc, cfg, pmap_lowmem_size(b->pm),
 				   pmap_ram_size(b->pm) - pmap_lowmem_size(b->pm))) < 0) {
-		board_fail(r, "the RTC/CMOS");
+		board_fail(m, r, "the RTC/CMOS");
 		goto fail;
 	}
 	for (unsigned i = 0; i < VMCFG_SERIALS; i++) {
@@ -326,19 +331,19 @@ static int board_create(struct machine *m, struct board **out)
 		r = ns16550_create(b->io, com_base[i], line(b, com_irq[i], shared ? SRC_SHARED : SRC_ISA),
 				   b->vc, &m->serial_be[i], &b->uart[i]);
 		if (r < 0) {
-			board_fail(r, "a serial port");
+			board_fail(m, r, "a serial port");
 			goto fail;
 		}
 	}
 	if ((r = i8042_create(b->io, line(b, 1, SRC_ISA), line(b, 12, SRC_ISA), &m->hooks,
 			      &b->kbc)) < 0 ||
 	    (r = port92_create(b->io, &m->hooks, &b->p92)) < 0) {
-		board_fail(r, "the keyboard controller");
+		board_fail(m, r, "the keyboard controller");
 		goto fail;
 	}
 	if ((r = fw_cfg_create(b->io, b->pm, &b->fwcfg)) < 0 ||
 	    (r = machine_fill_fwcfg(b->fwcfg, cfg, pmap_ram_size(b->pm), PMAP_LOWMEM_MAX)) < 0) {
-		board_fail(r, "fw_cfg");
+		board_fail(m, r, "fw_cfg");
 		goto fail;
 	}
 	if (cfg->debug_port || cfg->exit_port) {
@@ -346,11 +351,15 @@ static int board_create(struct machine *m, struct board **out)
 		if (r < 0) {
 			log_err("machine", "hostvm.exitPort = 0x%x: the port is taken by another device",
 				cfg->exit_port);
+			if (m->err && m->errlen)
+				snprintf(m->err, m->errlen,
+					 "hostvm.exitPort = 0x%x: the port is taken by another device",
+					 cfg->exit_port);
 			goto fail;
 		}
 	}
 	if ((r = vga_create(b->io, b->pm, &b->vga)) < 0) {
-		board_fail(r, "the VGA");
+		board_fail(m, r, "the VGA");
 		goto fail;
 	}
 	/* PCI: 00:00.0 i440FX, 00:01.0 PIIX3, 00:01.1 IDE, 00:01.3 PM, 00:02.0 VGA. */
@@ -362,7 +371,7 @@ static int board_create(struct machine *m, struct board **out)
 	    (r = piix4_pm_create(b->pci, pm_base_changed, b, &b->pmf)) < 0 ||
 	    (r = vga_pci_create(b->pci, PCI_DEVFN(2, 0), b->vga, m->vgabios, m->vgabios_len,
 				&b->vgapci)) < 0) {
-		board_fail(r, "the PCI devices");
+		board_fail(m, r, "the PCI devices");
 		goto fail;
 	}
 	for (unsigned c = 0; c < VMCFG_IDE_CHANNELS; c++)
@@ -386,14 +395,14 @@ static int board_create(struct machine *m, struct board **out)
 	env.ferr = cpu_ferr;
 	env.ferr_opaque = b;
 	if ((r = cpu_create(&env, &b->cpu)) < 0) {
-		board_fail(r, "the CPU");
+		board_fail(m, r, "the CPU");
 		goto fail;
 	}
 	cpu_set_irq(b->cpu, b->intr);
 	*out = b;
 	return 0;
 fail_what_ram:
-	board_fail(r, "guest RAM");
+	board_fail(m, r, "guest RAM");
 fail:
 	m->b = NULL;
 	board_destroy(b);
@@ -522,8 +531,14 @@ int machine_create(const struct vmcfg *cfg, const struct machine_opts *opts,
 	}
 	if ((r = open_backends(m, err, errlen)) < 0)
 		goto fail;
-	if ((r = board_create(m, &m->b)) < 0) {
-		errf(err, errlen, r, "cannot assemble the machine: %s (see the log)", strerror(-r));
+	m->err = err;
+	m->errlen = errlen;
+	r = board_create(m, &m->b);
+	m->err = NULL;
+	m->errlen = 0;
+	if (r < 0) {
+		if (!errlen || !err[0])
+			errf(err, errlen, r, "cannot assemble the machine: %s", strerror(-r));
 		goto fail;
 	}
 	*out = m;

@@ -98,7 +98,7 @@ static size_t add_ide_paths(const struct vmcfg *cfg, enum vmcfg_ide_kind kind, c
 			int k;
 			if (cfg->ide[c][u].kind != kind)
 				continue;
-			k = snprintf(buf + n, n < len ? len - n : 0,
+			k = snprintf(n < len ? buf + n : NULL, n < len ? len - n : 0,
 				     "/pci@i0cf8/ide@1,1/drive@%u/disk@%u\n", c, u);
 			if (k > 0)
 				n += (size_t)k;

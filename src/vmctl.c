@@ -103,10 +103,8 @@ static int call_path(const char *path, const char *line, char *reply, size_t len
 		ssize_t w = send(fd, line + off, l - off, MSG_NOSIGNAL);
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w <= 0) {
-			close(fd);
-			return -EPIPE;
-		}
+		if (w <= 0)
+			break;   /* the server may have answered and closed: read it */
 		off += (size_t)w;
 	}
 	for (;;) {
@@ -346,6 +344,8 @@ int vmctl_server_start(uv_loop_t *loop, const char *vmx, vmctl_handler fn, void 
 	old = umask(077);
 	r = uv_pipe_bind(&s->listener, s->path);
 	umask(old);
+	if (!r && chmod(s->path, 0600) < 0)
+		r = -errno;
 	if (!r)
 		r = uv_listen((uv_stream_t *)&s->listener, 8, on_connection);
 	if (r < 0) {

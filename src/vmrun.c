@@ -357,7 +357,7 @@ static int run_vm(const char *path, const char *mode, const struct run_opts *o, 
 	mo.serial_stdio = o->serial_stdio;
 	mo.no_reboot = o->no_reboot;
 	if ((r = machine_create(&cfg, &mo, &vm.m, err, sizeof(err))) < 0) {
-		log_err("vmrun", "%s", err);
+		log_info("vmrun", "power-on failed: %s", err);
 		st = fail(r == -ENOMEM || r == -EBUSY ? VMRUN_ERR_VMM : VMRUN_ERR_CONFIG, "%s", err);
 		goto out_log;
 	}
@@ -367,8 +367,13 @@ static int run_vm(const char *path, const char *mode, const struct run_opts *o, 
 	vm.end = MACHINE_END_NONE;
 	uv_loop_init(&vm.loop);
 	if ((r = vmctl_server_start(&vm.loop, absvmx, on_control, &vm, &vm.ctl)) < 0) {
-		st = fail(r == -EADDRINUSE ? VMRUN_ERR_CONFIG : VMRUN_ERR_VMM,
-			  "cannot open the control socket: %s", uv_strerror(r));
+		char dir[256];
+		if (r == -EPERM && vmctl_runtime_dir(dir, sizeof(dir), false) == 0)
+			st = fail(VMRUN_ERR_VMM, "the runtime directory %s must be a directory of yours "
+				  "that only you can access (mode 0700)", dir);
+		else
+			st = fail(r == -EADDRINUSE ? VMRUN_ERR_CONFIG : VMRUN_ERR_VMM,
+				  "cannot open the control socket: %s", uv_strerror(r));
 		uv_run(&vm.loop, UV_RUN_NOWAIT);
 		uv_loop_close(&vm.loop);
 		machine_destroy(vm.m);
