@@ -110,11 +110,12 @@ void cpu_interrupt(struct cpu *c, unsigned vec, enum cpu_int_kind kind, bool has
 {
 	uint32_t ext = kind == CPU_INT_SOFT ? 0 : 1;
 	uint32_t ret = kind == CPU_INT_SOFT ? c->next_eip : c->eip;
-	uint32_t gerr = vec * 8 + 2 + ext;
+	uint32_t gerr;
 	struct cpu_desc g;
 	unsigned type;
 
 	vec &= 0xff;
+	gerr = vec * 8 + 2 + ext;
 	c->halted = false;
 	if (!cpu_pmode(c)) {
 		intr_real(c, vec, ret);
