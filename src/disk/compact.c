@@ -281,7 +281,7 @@ static char *add_split_extents(struct vmdk *d, char *desc, uint64_t from, uint64
 			rc = vmdk_create_sparse(file, cnt, "");
 		} else {
 			fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-			rc = fd < 0 || ftruncate(fd, (off_t)(cnt * 512)) < 0 ? -errno : 0;
+			rc = fd < 0 ? -errno : vmdk_size_flat(fd, cnt, true);
 			if (fd >= 0)
 				close(fd);
 		}

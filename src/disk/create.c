@@ -52,7 +52,7 @@ int vmdk_make_desc(char *out, size_t cap, const char *type, uint64_t sectors, co
 
 /* Sizes a flat extent; preallocated types get their blocks reserved
  * (zeroed on demand by the file system). */
-static int size_flat(int fd, uint64_t sectors, bool prealloc)
+int vmdk_size_flat(int fd, uint64_t sectors, bool prealloc)
 {
 	if (ftruncate(fd, (off_t)(sectors * 512)) < 0)
 		return -errno;
@@ -152,7 +152,7 @@ int vmdk_create(const char *path, enum vmdk_type type, uint64_t capacity,
 		fd = open(flat, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 		if (fd < 0)
 			return -errno;
-		rc = size_flat(fd, sectors, type != VMDK_VMFS_THIN);
+		rc = vmdk_size_flat(fd, sectors, type != VMDK_VMFS_THIN);
 		close(fd);
 		if (rc)
 			return rc;
@@ -194,7 +194,7 @@ int vmdk_create(const char *path, enum vmdk_type type, uint64_t capacity,
 				rc = vmdk_create_sparse(file, cnt, "");
 			} else {
 				fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-				rc = fd < 0 ? -errno : size_flat(fd, cnt, true);
+				rc = fd < 0 ? -errno : vmdk_size_flat(fd, cnt, true);
 				if (fd >= 0)
 					close(fd);
 			}

@@ -18,8 +18,8 @@ src_disk_vdiskmanager_LDADD = src/disk/libvmdk.la
 if HAVE_CHECK
 check_PROGRAMS += test/check_vmdk test/check_vmdk_malformed
 check_PROGRAMS += test/vmdk_crashwriter
-TESTS += test/check_vmdk test/check_vmdk_malformed test/vmdk_qemu.sh test/vmdk_crash.sh
-EXTRA_DIST += test/vmdk_qemu.sh test/vmdk_crash.sh
+TESTS += test/check_vmdk test/check_vmdk_malformed test/vmdk_qemu.sh test/vmdk_crash.sh test/vmdk_cli.sh
+EXTRA_DIST += test/vmdk_qemu.sh test/vmdk_crash.sh test/vmdk_cli.sh
 test_vmdk_crashwriter_SOURCES = test/vmdk_crashwriter.c
 test_vmdk_crashwriter_LDADD = src/disk/libvmdk.la
 test_check_vmdk_SOURCES = test/check_vmdk.c

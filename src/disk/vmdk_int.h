@@ -89,6 +89,8 @@ int vmdk_make_desc(char *out, size_t cap, const char *type, uint64_t sectors, co
  * directories and all GTs preallocated) holding desc as its embedded
  * descriptor ("" for none). */
 int vmdk_create_sparse(const char *path, uint64_t sectors, const char *desc);
+/* Sizes a new flat extent file, reserving its blocks when prealloc. */
+int vmdk_size_flat(int fd, uint64_t sectors, bool prealloc);
 /* Progress of long operations (vmdk_set_progress). */
 void vmdk_progress(uint64_t done, uint64_t total);
 /* Replaces path's contents atomically (temporary file, fsync, rename). */
