@@ -711,6 +711,156 @@ START_TEST(test_real_far_and_ivt)
 }
 END_TEST
 
+/* LMSW loads PE/MP/EM/TS but cannot clear PE; SMSW to a 32-bit register
+ * gives all of CR0. */
+START_TEST(test_lmsw_smsw)
+{
+	load_asm("mov ax, 0x000e\nlmsw ax\nsmsw ebx\nmov [0x5000], ebx\n"
+		 "xor ax, ax\nlmsw ax\nsmsw [0x5004]\nclts\nhlt\n");
+	run();
+	ck_assert(C->halted);
+	ck_assert_uint_eq(rd32(0x5000) & 0xf, 0xf);          /* PE kept, MP EM TS set */
+	ck_assert_uint_eq(pmap_read(T.pm, 0x5004, 2) & 0xf, 0x1);
+	ck_assert_uint_eq(C->cr0 & 0xf, 0x1);
+}
+END_TEST
+
+/* LLDT/LTR checks: wrong type #GP(sel), LDT-indexed selector #GP(sel),
+ * busy TSS #GP(sel), not present #NP(sel); LTR marks the TSS busy. */
+static const struct {
+	const char *insn;
+	uint16_t sel;
+	int vec;
+	uint32_t err;
+} ldt_tr_cases[] = {
+	{ "lldt ax", SEL_DATA0, CPU_GP, SEL_DATA0 },
+	{ "lldt ax", 0x000c, CPU_GP, 0x000c },
+	{ "lldt ax", SEL_FREE, CPU_NP, SEL_FREE },     /* not-present LDT */
+	{ "ltr ax", SEL_TSS0, CPU_GP, SEL_TSS0 },     /* busy */
+	{ "ltr ax", SEL_LDT, CPU_GP, SEL_LDT },
+	{ "ltr ax", 0, CPU_GP, 0 },
+	{ "ltr ax", SEL_FREE + 8, CPU_NP, SEL_FREE + 8 },
+	{ "ltr ax", SEL_TSS1, -1, 0 },
+	{ "lldt ax", SEL_LDT, -1, 0 },
+	{ "lldt ax", 0, -1, 0 },
+};
+
+START_TEST(test_lldt_ltr)
+{
+	char src[128];
+
+	put_desc(GDT, SEL_FREE, 0x00000200, (LDT << 16) | 0x0f);
+	put_desc(GDT, SEL_FREE + 8, 0x00000900, (TSS1 << 16) | 0x67);
+	snprintf(src, sizeof(src), "mov ax, 0x%x\n%s\nhlt\n", ldt_tr_cases[_i].sel,
+		 ldt_tr_cases[_i].insn);
+	load_asm(src);
+	run();
+	if (ldt_tr_cases[_i].vec < 0) {
+		ck_assert_int_eq(stub_vec(), -1);
+		ck_assert(C->halted);
+		if (ldt_tr_cases[_i].sel == SEL_TSS1) {
+			ck_assert_uint_eq(C->seg[CPU_TR].sel, SEL_TSS1);
+			ck_assert_uint_eq(rd8(GDT + SEL_TSS1 + 5), 0x8b);
+		} else {
+			ck_assert_uint_eq(C->seg[CPU_LDTR].sel, ldt_tr_cases[_i].sel);
+		}
+	} else {
+		ck_assert_int_eq(stub_vec(), ldt_tr_cases[_i].vec);
+		ck_assert_uint_eq(stk(0), ldt_tr_cases[_i].err);
+	}
+}
+END_TEST
+
+/* Privileged instructions at ring 3 are #GP(0). */
+static const char *const ring0_only[] = {
+	"hlt", "invd", "wbinvd", "clts", "lgdt [0x5000]", "lidt [0x5000]", "invlpg [0]",
+	"mov cr3, eax", "mov dr7, eax", "rdmsr", "wrmsr", "lmsw ax", "lldt ax", "ltr ax",
+	"sysexit",
+};
+
+START_TEST(test_ring3_privileged)
+{
+	char src[512];
+
+	snprintf(src, sizeof(src),
+		 "push dword SEL_DATA3\npush dword 0x70000\npush dword 0x2\n"
+		 "push dword SEL_CODE3\npush dword r3\niret\nr3: xor eax, eax\n%s\nud2\n",
+		 ring0_only[_i]);
+	load_asm(src);
+	run();
+	ck_assert_msg(stub_vec() == CPU_GP, "%s: vector %d", ring0_only[_i], stub_vec());
+	ck_assert_uint_eq(stk(0), 0);
+	ck_assert_uint_eq(stk(2), SEL_CODE3 | 3);
+}
+END_TEST
+
+/* MOV r32, Sreg zero-extends; PUSH/POP FS with 32-bit operands; LSS and
+ * LFS load both parts; a far pointer load with a bad selector faults with
+ * the destination register unchanged. */
+START_TEST(test_sreg_moves)
+{
+	load_asm("mov ebx, 0xffffffff\nmov bx, ds\nmov [0x5000], ebx\nmov ebx, 0xffffffff\n"
+		 "mov ebx, ds\nmov [0x5004], ebx\n"
+		 "mov esi, esp\npush fs\nmov eax, esi\nsub eax, esp\nmov [0x5008], eax\n"
+		 "mov ax, 0x20\nmov fs, ax\npop fs\nmov ax, fs\nmov [0x500c], ax\n"
+		 "mov dword [0x5100], 0x12345678\nmov word [0x5104], 0x20\n"
+		 "lfs ecx, [0x5100]\nmov [0x5010], ecx\nmov ax, fs\nmov [0x5014], ax\n"
+		 "mov dword [0x5108], 0x6000\nmov word [0x510c], 0x10\nlss esp, [0x5108]\n"
+		 "mov [0x5018], esp\nmov esp, 0x70000\n"
+		 "mov dword [0x5110], 0xaaaa\nmov word [0x5114], 0x50\nmov edx, 0x77\n"
+		 "lgs edx, [0x5110]\nhlt\n");
+	run();
+	ck_assert_int_eq(stub_vec(), CPU_GP);           /* LGS with execute-only code */
+	ck_assert_uint_eq(stk(0), SEL_XO);
+	ck_assert_uint_eq(C->gpr[CPU_EDX], 0x77);       /* nothing written */
+	ck_assert_uint_eq(rd32(0x5000), 0xffff0010u);     /* 16-bit form keeps the top */
+	ck_assert_uint_eq(rd32(0x5004), 0x00000010u);
+	ck_assert_uint_eq(rd32(0x5008), 4);
+	ck_assert_uint_eq(pmap_read(T.pm, 0x500c, 2), 0x10);
+	ck_assert_uint_eq(rd32(0x5010), 0x12345678);
+	ck_assert_uint_eq(pmap_read(T.pm, 0x5014, 2), 0x20);
+	ck_assert_uint_eq(rd32(0x5018), 0x6000);
+}
+END_TEST
+
+/* ARPL raises the RPL of a selector and sets ZF; otherwise ZF=0. */
+START_TEST(test_arpl)
+{
+	load_asm("mov ax, 0x10\nmov bx, 0x2b\narpl ax, bx\nsetz [0x5000]\nmov [0x5002], ax\n"
+		 "mov word [0x5004], 0x33\nmov bx, 0x28\narpl [0x5004], bx\nsetz [0x5001]\nhlt\n");
+	run();
+	ck_assert(C->halted);
+	ck_assert_uint_eq(rd8(0x5000), 1);
+	ck_assert_uint_eq(pmap_read(T.pm, 0x5002, 2), 0x13);
+	ck_assert_uint_eq(rd8(0x5001), 0);
+	ck_assert_uint_eq(pmap_read(T.pm, 0x5004, 2), 0x33);
+}
+END_TEST
+
+/* A far JMP through a call gate cannot change privilege: #GP(code sel);
+ * a far RETF to ring 3 nulls DS/ES that ring 3 may not use. */
+START_TEST(test_far_jmp_gate_and_retf_outer)
+{
+	put_desc(GDT, SEL_GATE, 0x0000ec00, (SEL_CODE0 << 16) | 0x1000);
+	load_asm("push dword SEL_DATA3\npush dword 0x70000\npush dword 0x2\n"
+		 "push dword SEL_CODE3\npush dword r3\niret\nr3: jmp SEL_GATE:0\n");
+	run();
+	ck_assert_int_eq(stub_vec(), CPU_GP);
+	ck_assert_uint_eq(stk(0), SEL_CODE0);
+	teardown();
+	setup();
+	load_asm("mov ax, SEL_DATA3\nmov gs, ax\n"
+		 "push dword SEL_DATA3\npush dword 0x6f000\npush dword SEL_CODE3\npush dword r3\n"
+		 "retf\nr3: ud2\n");
+	run();
+	ck_assert_int_eq(stub_vec(), CPU_UD);
+	ck_assert_uint_eq(stk(1), SEL_CODE3 | 3);
+	ck_assert_uint_eq(stk(3), 0x6f000);
+	ck_assert_uint_eq(C->seg[CPU_DS].sel, 0);
+	ck_assert_uint_eq(C->seg[CPU_GS].sel, SEL_DATA3 | 3);
+}
+END_TEST
+
 static Suite *sys_suite(void)
 {
 	Suite *s = suite_create("cpu_sys");
@@ -737,6 +887,14 @@ static Suite *sys_suite(void)
 	tcase_add_test(tc, test_cr_dr_privilege);
 	tcase_add_test(tc, test_sysenter_sysexit);
 	tcase_add_test(tc, test_real_far_and_ivt);
+	tcase_add_test(tc, test_lmsw_smsw);
+	tcase_add_loop_test(tc, test_lldt_ltr, 0,
+			    (int)(sizeof(ldt_tr_cases) / sizeof(ldt_tr_cases[0])));
+	tcase_add_loop_test(tc, test_ring3_privileged, 0,
+			    (int)(sizeof(ring0_only) / sizeof(ring0_only[0])));
+	tcase_add_test(tc, test_sreg_moves);
+	tcase_add_test(tc, test_arpl);
+	tcase_add_test(tc, test_far_jmp_gate_and_retf_outer);
 	suite_add_tcase(s, tc);
 	return s;
 }
