@@ -49,6 +49,15 @@ START_TEST(t_hello)
 	/* Any order, no final newline, vm optional. */
 	ck_assert_int_eq(hello("HOSTVM-HELLO 1\nportgroup=p\nmac=00:50:56:00:00:01\nnic=0", &h, &why), 0);
 	ck_assert_str_eq(h.vm, "-");
+	ck_assert_str_eq(h.uuid, "-");
+	/* Display names are informational: empty, long or UTF-8 is fine. */
+	ck_assert_int_eq(hello("HOSTVM-HELLO 1\nnic=0\nmac=00:50:56:00:00:01\nportgroup=p\nvm=\n", &h, &why), 0);
+	ck_assert_str_eq(h.vm, "-");
+	ck_assert_int_eq(hello("HOSTVM-HELLO 1\nnic=0\nmac=00:50:56:00:00:01\nportgroup=p\n"
+			       "vm=caf\xc3\xa9 0123456789012345678901234567890123456789012345678901234567890123456789\n",
+			       &h, &why), 0);
+	ck_assert_uint_eq(strlen(h.vm), VSW_NAME_MAX - 1);
+	ck_assert_mem_eq(h.vm, "caf?? 0123", 10);
 
 	static const char *const bad[] = {
 		"HOSTVM-HELLO 2\nnic=0\nmac=00:50:56:00:00:01\nportgroup=p\n",
@@ -214,7 +223,7 @@ START_TEST(t_config)
 	ck_assert_int_eq(c.npg, 2);
 	const struct vsw_conf_pg *g = &c.pg[0];
 	ck_assert_str_eq(g->name, "VM Network");
-	ck_assert_str_eq(g->socket, "/run/t/VM_Network.sock");
+	ck_assert_str_eq(g->socket, "/run/t/VM Network.sock");
 	ck_assert_int_eq(g->vlan, 4095);
 	ck_assert(g->shape.enabled);
 	ck_assert_uint_eq(g->shape.peak_kbps, 1000);     /* defaults to average */
@@ -228,8 +237,8 @@ START_TEST(t_config)
 	vsw_conf_pg_policy(&c, &c.pg[1], &p);
 	ck_assert(!p.allow_promisc && p.allow_forged && p.allow_mac_changes);
 	ck_assert_int_eq(vsw_conf_parse("", 0, "e", NULL, &c, err, sizeof(err)), 0);
-	ck_assert_str_eq(c.run_dir, "/run/hostvm");
-	ck_assert_str_eq(c.audit_log, "/run/hostvm/audit.log");
+	ck_assert_str_eq(c.run_dir, "/run/hostvm/vswitch");
+	ck_assert_str_eq(c.audit_log, "/run/hostvm/vswitch/audit.log");
 }
 END_TEST
 

@@ -94,3 +94,14 @@ fuzz-vswitchd:
 # vswitchd documentation.
 dist_man_MANS += man/vswitchd.8 man/vswitchctl.8
 EXTRA_DIST += examples/vswitchd.conf
+
+# End to end with vmrun's NIC back end (libhvnicbe, src/dev/nic.mk).
+if HAVE_CHECK
+check_PROGRAMS += test/check_vsw_nicbe
+TESTS += test/check_vsw_nicbe
+test_check_vsw_nicbe_SOURCES = test/check_vsw_nicbe.c test/vsw_clientlib.c \
+	test/vsw_clientlib.h
+test_check_vsw_nicbe_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/src/net
+test_check_vsw_nicbe_LDADD = src/net/libhvnicbe.a src/net/libhvnet.a $(TEST_LIBS) -lpthread
+EXTRA_test_check_vsw_nicbe_DEPENDENCIES = src/net/vswitchd src/net/vswitchctl
+endif

@@ -489,9 +489,6 @@ static int resolve(struct parser *p)
 					 c->run_dir, g->name);
 			if (n < 0 || (size_t)n >= sizeof(g->socket))
 				return fail(p, g->line, "default socket path for \"%s\" too long", g->name);
-			for (char *s = g->socket + strlen(c->run_dir); *s; s++)
-				if (*s == ' ')
-					*s = '_';
 		}
 		for (int j = 0; j < i; j++) {
 			const struct vsw_conf_pg *o = &c->pg[j];
@@ -537,7 +534,7 @@ int vsw_conf_parse(const char *text, size_t len, const char *fname,
 	p->c = c;
 	if (errlen)
 		err[0] = '\0';
-	strcpy(c->run_dir, "/run/hostvm");
+	strcpy(c->run_dir, VSW_RUN_DIR);
 	if (run_dir) {
 		if (run_dir[0] != '/' || strlen(run_dir) > 80) {
 			free(p);

@@ -26,6 +26,9 @@
 #define VSW_MAX_UPLINKS 16
 #define VSW_MAX_PORTGROUPS 64
 #define VSW_VXLAN_PORT 4789
+/* Default run directory; a port group's default socket is
+ * VSW_RUN_DIR "/<name>.sock", where vmrun's NICs look by default. */
+#define VSW_RUN_DIR "/run/hostvm/vswitch"
 
 /* A policy key a port group may leave unset (inherits the vswitch's). */
 enum vsw_tristate { VSW_INHERIT = -1, VSW_NO = 0, VSW_YES = 1 };

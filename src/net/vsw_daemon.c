@@ -294,6 +294,24 @@ static void on_sigterm(uv_signal_t *s, int sig)
 	vswd_stop(d);
 }
 
+/* mkdir -p, 0755 for every directory it creates. */
+static int mkdir_p(const char *path)
+{
+	char tmp[VSW_PATH_MAX];
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	for (char *s = tmp + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
 int vswd_start(struct vswd *d)
 {
 	char err[600];
@@ -310,7 +328,7 @@ int vswd_start(struct vswd *d)
 		free(nc);
 		return r;
 	}
-	if (mkdir(nc->run_dir, 0755) < 0 && errno != EEXIST) {
+	if (mkdir_p(nc->run_dir) < 0) {
 		r = -errno;
 		fprintf(stderr, "vswitchd: %s: %s\n", nc->run_dir, strerror(errno));
 		free(nc);

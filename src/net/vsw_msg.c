@@ -56,19 +56,34 @@ int vsw_egress_iov(const uint8_t *f, const struct vsw_hdr *h, uint16_t vlan,
 	return n;
 }
 
-/* Copy a value of at most VSW_NAME_MAX-1 printable bytes; quotes and
- * backslashes become '_' so that listings stay unambiguous. */
-static int copy_value(char *dst, const uint8_t *v, size_t n)
+/* Copy a port-group name: 1..VSW_NAME_MAX-1 printable ASCII bytes. */
+static int copy_name(char *dst, const uint8_t *v, size_t n)
 {
 	if (n == 0 || n >= VSW_NAME_MAX)
 		return -EINVAL;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		if (v[i] < 0x20 || v[i] >= 0x7f)
 			return -EINVAL;
-		dst[i] = v[i] == '"' || v[i] == '\\' ? '_' : (char)v[i];
-	}
+	memcpy(dst, v, n);
 	dst[n] = '\0';
 	return 0;
+}
+
+/* Copy an informational value (VM display name, uuid): truncated to
+ * VSW_NAME_MAX-1 bytes, anything but printable ASCII (UTF-8 included)
+ * shown as '?', quotes and backslashes as '_', so listings stay
+ * unambiguous.  Empty becomes "-". */
+static void copy_info(char *dst, const uint8_t *v, size_t n)
+{
+	if (n >= VSW_NAME_MAX)
+		n = VSW_NAME_MAX - 1;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = v[i];
+		dst[i] = c < 0x20 || c >= 0x7f ? '?' : c == '"' || c == '\\' ? '_' : (char)c;
+	}
+	dst[n] = '\0';
+	if (n == 0)
+		strcpy(dst, "-");
 }
 
 int vsw_hello_parse(const uint8_t *msg, size_t len, struct vsw_hello *h,
@@ -105,17 +120,11 @@ int vsw_hello_parse(const uint8_t *msg, size_t len, struct vsw_hello *h,
 		size_t kl = (size_t)(eq - k), vl = n - kl - 1;
 		const uint8_t *v = eq + 1;
 		if (kl == 2 && memcmp(k, "vm", 2) == 0) {
-			if (copy_value(h->vm, v, vl) < 0) {
-				*why = "bad vm name";
-				return -EINVAL;
-			}
+			copy_info(h->vm, v, vl);
 		} else if (kl == 4 && memcmp(k, "uuid", 4) == 0) {
-			if (copy_value(h->uuid, v, vl) < 0) {
-				*why = "bad uuid";
-				return -EINVAL;
-			}
+			copy_info(h->uuid, v, vl);
 		} else if (kl == 9 && memcmp(k, "portgroup", 9) == 0) {
-			if (copy_value(h->portgroup, v, vl) < 0) {
+			if (copy_name(h->portgroup, v, vl) < 0) {
 				*why = "bad portgroup";
 				return -EINVAL;
 			}
@@ -157,6 +166,8 @@ int vsw_hello_parse(const uint8_t *msg, size_t len, struct vsw_hello *h,
 	}
 	if (!h->vm[0])
 		strcpy(h->vm, "-");
+	if (!h->uuid[0])
+		strcpy(h->uuid, "-");
 	return 0;
 }
 

@@ -27,7 +27,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	const char *run_dir = "/run/hostvm", *sock = NULL;
+	const char *run_dir = "/run/hostvm/vswitch", *sock = NULL;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char req[REQ_MAX];
 	int c;
