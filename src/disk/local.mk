@@ -4,7 +4,7 @@ include_HEADERS += src/disk/vmdk.h src/disk/blockdev.h
 pkgconfig_DATA += src/disk/libvmdk.pc
 bin_PROGRAMS += src/disk/vdiskmanager
 dist_man_MANS += man/vdiskmanager.1
-EXTRA_DIST += src/disk/libvmdk.pc.in
+EXTRA_DIST += src/disk/libvmdk.pc.in doc/vmdk.md
 
 src_disk_libvmdk_la_SOURCES = src/disk/vmdk.c src/disk/sparse.c src/disk/stream.c src/disk/create.c src/disk/compact.c src/disk/check.c \
 	src/disk/lock.c src/disk/blockdev.c src/disk/aio.c \
