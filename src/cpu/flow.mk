@@ -38,3 +38,25 @@ TESTS += test/cpu_flow_guest.sh
 check_SCRIPTS += test/cpu_flow_guest.sh
 EXTRA_DIST += test/cpu_flow_guest.sh test/guest/smc_real.asm test/guest/x87_basic.asm \
 	test/guest/flow_real.asm
+
+# Fuzzing: random code and register state through decode, translation and
+# execution (make fuzz-cpu; FUZZ_SECONDS bounds the run).
+FUZZ_TARGETS += fuzz-cpu
+CLEANFILES += test/fuzz/fuzz_cpu
+EXTRA_DIST += test/fuzz/fuzz_cpu.c
+FUZZ_CPU_SRCS = $(src_cpu_libhvcpu_a_SOURCES) $(src_cpu_libhvx87_a_SOURCES) \
+	$(src_mem_libhvmem_a_SOURCES) src/vclock.c src/log.c src/dev/iobus.c test/cpu_test.c
+fuzz-cpu:
+	mkdir -p test/fuzz/cpu-corpus
+	for g in flow_real smc_real x87_basic; do \
+		nasm -f bin -o test/fuzz/$$g.bin $(top_srcdir)/test/guest/$$g.asm && \
+		head -c 4096 test/fuzz/$$g.bin > test/fuzz/cpu-corpus/seed_$$g; \
+		rm -f test/fuzz/$$g.bin; \
+	done
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-std=gnu11 -D_GNU_SOURCE -I$(top_srcdir)/src -I$(top_srcdir)/test -I$(top_builddir) \
+		$(top_srcdir)/test/fuzz/fuzz_cpu.c \
+		$(addprefix $(top_srcdir)/,$(filter %.c,$(FUZZ_CPU_SRCS))) \
+		-lm -lpthread -o test/fuzz/fuzz_cpu
+	./test/fuzz/fuzz_cpu -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
+		test/fuzz/cpu-corpus
