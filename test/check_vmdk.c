@@ -446,6 +446,11 @@ START_TEST(test_stream)
 	ck_assert_uint_eq(vmdk_size(d), size);
 	ck_assert_int_eq(vmdk_pread(d, got, size, 0), 0);
 	ck_assert_mem_eq(got, ref, size);
+	/* Small unaligned reads (each compressed grain inflated once). */
+	memset(got, 0xee, size);
+	for (uint64_t off = 0; off < size; off += 3000)
+		ck_assert_int_eq(vmdk_pread(d, got + off, size - off < 3000 ? size - off : 3000, off), 0);
+	ck_assert_mem_eq(got, ref, size);
 	struct vmdk_info in;
 	vmdk_get_info(d, &in);
 	ck_assert_str_eq(in.create_type, "streamOptimized");

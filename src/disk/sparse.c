@@ -297,10 +297,16 @@ int vmdk_sparse_read(struct vmdk *d, struct vmdk_extent *e, uint8_t *buf, uint64
 		return 0;
 	}
 	if (e->compressed) {
-		rc = read_compressed(e, gte, d->grain_buf);
-		if (!rc)
-			memcpy(buf, d->grain_buf + in, n);
-		return rc;
+		if (d->zc_ext != e || d->zc_sec != gte) {
+			d->zc_ext = NULL;
+			rc = read_compressed(e, gte, d->grain_buf);
+			if (rc)
+				return rc;
+			d->zc_ext = e;
+			d->zc_sec = gte;
+		}
+		memcpy(buf, d->grain_buf + in, n);
+		return 0;
 	}
 	rc = vmdk_grain_range_ok(e, gte, count);
 	if (rc)
@@ -391,6 +397,7 @@ int vmdk_sparse_write(struct vmdk *d, struct vmdk_extent *e, const uint8_t *buf,
 	if (n < gbytes) {
 		/* Part of a new grain: old contents (parent or zero) around it. */
 		uint64_t gstart = off - in;
+		d->zc_ext = NULL;
 		if (gte == 0)
 			rc = read_under(d, d->grain_buf, gbytes, gstart);
 		else

@@ -77,6 +77,10 @@ struct vmdk {
 	struct vmdk *parent;
 	char *lock_file, *lock_dir;
 	uint8_t *grain_buf;
+	/* grain_buf holds the decompressed grain at zc_sec of zc_ext (NULL:
+	 * nothing), so small reads of a compressed grain inflate it once. */
+	struct vmdk_extent *zc_ext;
+	uint32_t zc_sec;
 };
 
 void vmdk_set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
