@@ -60,3 +60,14 @@ fuzz-cpu:
 		-lm -lpthread -o test/fuzz/fuzz_cpu
 	./test/fuzz/fuzz_cpu -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
 		test/fuzz/cpu-corpus
+
+# Benchmark (make bench-cpu, never make check): guest MIPS on a protected-
+# mode, paging-on integer/memory/branch workload, and the same guest image
+# under qemu-system-i386 TCG in the same run.
+BENCH_TARGETS += bench-cpu
+EXTRA_DIST += bench/cpu.sh bench/cpu_bench.asm
+check_PROGRAMS += bench/cpu_bench
+bench_cpu_bench_SOURCES = bench/cpu_bench.c
+bench_cpu_bench_LDADD = $(CPU_LIBS)
+bench-cpu: bench/cpu_bench
+	top_srcdir=$(abs_top_srcdir) top_builddir=$(abs_top_builddir) $(top_srcdir)/bench/cpu.sh
