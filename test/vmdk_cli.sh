@@ -28,9 +28,16 @@ grep -q "^CID chain: [0-9a-f]\{8\}$" "$T/info"
 # Damage: -R lists the problem and repairs it.
 gd=$(od -An -j56 -N8 -tu8 "$T/a.vmdk" | tr -d ' ')
 printf '\377\377\377\177' | dd of="$T/a.vmdk" bs=1 seek=$((gd * 512)) conv=notrunc 2>/dev/null
+if "$VDM" -e "$T/a.vmdk" > "$T/e" 2>"$T/err"; then echo "-e missed the damage"; exit 1; fi
+grep -q "grain table 0 .*past end of file" "$T/e"
+grep -q "^Error: the disk has 1 problem" "$T/err"
+if grep -q repaired "$T/e"; then echo "-e repaired"; exit 1; fi
 "$VDM" -R "$T/a.vmdk" > "$T/r"
 grep -q "grain table 0 .*past end of file.*(repaired)" "$T/r"
 "$VDM" -R "$T/a.vmdk" | grep -q "consistent"
+"$VDM" -e "$T/a.vmdk" | grep -q "consistent"
+# -q: nothing on stdout.
+[ -z "$("$VDM" -q -c -s 1M -a ide -t 1 "$T/q.vmdk")" ]
 # The progress bar: on a terminal only.
 head -c 33554432 /dev/zero | tr '\0' 'x' > "$T/x.raw"
 "$VDM" -r "$T/x.raw" -t 0 "$T/p1.vmdk" > "$T/piped"

@@ -149,7 +149,9 @@ static void usage(void)
 		"       vdiskmanager -k DISK        (shrink)\n"
 		"       vdiskmanager -d DISK        (defragment)\n"
 		"       vdiskmanager -n SRC DST     (rename)\n"
+		"       vdiskmanager -e DISK        (check only)\n"
 		"       vdiskmanager -R DISK        (check and repair)\n"
+		"       -q: no messages but errors\n"
 		"       vdiskmanager info DISK\n"
 		"TYPE: 0 single growable, 1 growable split in 2GB files, 2 preallocated,\n"
 		"      3 preallocated split in 2GB files, 4 preallocated ESX-type (vmfs),\n"
@@ -158,7 +160,7 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-	int opt, create = 0, check = 0, type = 0, shrink = 0, defrag = 0;
+	int opt, create = 0, check = 0, type = 0, shrink = 0, defrag = 0, quiet = 0;
 	const char *rename_from = NULL, *expand = NULL;
 	const char *size = NULL, *adapter = "ide", *src = NULL;
 	uint64_t bytes;
@@ -166,14 +168,16 @@ int main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "info") == 0)
 		return info(argv[2]);
 	vmdk_set_progress(progress, NULL);
-	while ((opt = getopt(argc, argv, "cs:a:t:r:Rn:x:kd")) != -1) {
+	while ((opt = getopt(argc, argv, "cs:a:t:r:Rn:x:kdeq")) != -1) {
 		switch (opt) {
 		case 'c': create = 1; break;
 		case 's': size = optarg; break;
 		case 'a': adapter = optarg; break;
 		case 't': type = atoi(optarg); break;
 		case 'r': src = optarg; break;
-		case 'R': check = 1; break;
+		case 'R': check = 2; break;
+		case 'e': check = 1; break;
+		case 'q': quiet = 1; break;
 		case 'n': rename_from = optarg; break;
 		case 'x': expand = optarg; break;
 		case 'k': shrink = 1; break;
@@ -186,6 +190,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	const char *disk = argv[optind];
+	if (quiet && !freopen("/dev/null", "w", stdout))
+		return fail("/dev/null", -errno);
 	if ((type < 0 || type > 6) && !(src && type == 7)) {
 		fprintf(stderr, "Error: unknown disk type %d\n", type);
 		return 1;
@@ -229,11 +235,12 @@ int main(int argc, char **argv)
 	if (src)
 		return convert(src, type, disk);
 	if (check) {
-		int rc = vmdk_check(disk, 1, stdout);
+		int rc = vmdk_check(disk, check == 2, stdout);
 		if (rc < 0)
 			return fail(disk, rc);
 		if (rc > 0) {
-			fprintf(stderr, "Error: %d problem(s) could not be repaired\n", rc);
+			fprintf(stderr, check == 2 ? "Error: %d problem(s) could not be repaired\n" :
+				"Error: the disk has %d problem(s); -R repairs what it can\n", rc);
 			return 1;
 		}
 		printf("The virtual disk is consistent.\n");

@@ -1,6 +1,6 @@
 /* libvmdk: VMware virtual disks (hosted sparse, flat, split, VMFS and
- * stream-optimized extents, delta
- * disks).  Functions return 0 or a negative errno. */
+ * stream-optimized extents, delta disks).  Functions return 0 or a
+ * negative errno. */
 #ifndef HOSTVM_VMDK_H
 #define HOSTVM_VMDK_H
 
