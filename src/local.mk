@@ -37,3 +37,32 @@ TESTS += test/vmrun_machine.sh
 check_SCRIPTS += test/vmrun_machine.sh
 EXTRA_DIST += test/vmrun_machine.sh test/guest/machine_exit.asm \
 	test/guest/machine_idle.asm test/guest/machine_reset.asm
+
+# The test ISO (scripts/mkiso) checked against QEMU: proves the ISO the boot
+# tests and bench-boot use is right.
+TESTS += test/iso_qemu.sh
+check_SCRIPTS += test/iso_qemu.sh
+EXTRA_DIST += test/iso_qemu.sh scripts/mkiso
+
+# Boots that need a CPU able to run SeaBIOS, GRUB and Linux: `make boot-check`,
+# not part of make check until the translator runs them.
+BOOT_CHECKS = test/vmrun_screen.sh test/boot_iso.sh test/boot_grub.sh
+EXTRA_DIST += $(BOOT_CHECKS) test/guest/machine_text.asm bench/boot.py
+.PHONY: boot-check
+boot-check: src/vmrun
+	@fail=0; for t in $(BOOT_CHECKS); do \
+	  echo "== $$t"; \
+	  top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	    $(SHELL) '$(abs_top_srcdir)/'$$t; st=$$?; \
+	  if [ $$st -eq 77 ]; then echo "SKIP: $$t"; \
+	  elif [ $$st -ne 0 ]; then echo "FAIL: $$t"; fail=1; \
+	  else echo "PASS: $$t"; fi; \
+	done; test $$fail -eq 0
+
+# bench-boot: the test ISO under vmrun and under QEMU TCG, same run.
+BENCH_TARGETS += bench-boot
+bench-boot: src/vmrun
+	'$(abs_top_srcdir)/scripts/mkiso' '$(abs_top_builddir)/bench-test.iso'
+	python3 '$(abs_top_srcdir)/bench/boot.py' --vmrun '$(abs_top_builddir)/src/vmrun' \
+	  --iso '$(abs_top_builddir)/bench-test.iso'
+CLEANFILES += bench-test.iso
