@@ -8,6 +8,9 @@
 #include "check_run.h"
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -536,6 +539,119 @@ START_TEST(default_path)
 }
 END_TEST
 
+/* ---- against the real vswitchd ---- */
+
+struct vm_side {
+	int link;
+	int nrx;
+	uint8_t last[VSW_PROTO_FRAME_MAX];
+	size_t last_len;
+};
+
+static int vm_rx(void *o, const void *f, size_t len)
+{
+	struct vm_side *v = o;
+	memcpy(v->last, f, len);
+	v->last_len = len;
+	v->nrx++;
+	return 0;
+}
+static void vm_link(void *o, bool up) { ((struct vm_side *)o)->link = up; }
+
+static pid_t start_vswitchd(const char *conf, const char *dir)
+{
+	const char *top = getenv("top_builddir");
+	char bin[512];
+	pid_t pid;
+
+	snprintf(bin, sizeof(bin), "%s/src/net/vswitchd", top ? top : ".");
+	ck_assert_msg(access(bin, X_OK) == 0, "%s is not built", bin);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		execl(bin, "vswitchd", "-f", "-c", conf, "-d", dir, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+static void stop_vswitchd(pid_t pid)
+{
+	int st;
+	kill(pid, SIGTERM);
+	waitpid(pid, &st, 0);
+}
+
+#define WAIT_BOTH(cond) do { \
+	for (int i_ = 0; i_ < 5000 && !(cond); i_++) { nicbe_poll(a); nicbe_poll(b); sleep_ms(1); } \
+	nicbe_poll(a); nicbe_poll(b); \
+	ck_assert_msg((cond), "timed out waiting for " #cond); \
+} while (0)
+
+START_TEST(through_vswitchd)
+{
+	static const uint8_t mac_a[6] = { 0x00, 0x50, 0x56, 0x00, 0x00, 0x0a };
+	static const uint8_t mac_b[6] = { 0x00, 0x50, 0x56, 0x00, 0x00, 0x0b };
+	char dir[64], conf[96], text[256];
+	struct vm_side va = { .link = -1 }, vb = { .link = -1 };
+	struct nicbe_callbacks ca = { vm_rx, vm_link, NULL, &va }, cbb = { vm_rx, vm_link, NULL, &vb };
+	struct nicbe_config c = base_cfg();
+	struct nicbe *a, *b;
+	uint8_t f[100];
+	FILE *fp;
+	pid_t pid;
+
+	snprintf(dir, sizeof(dir), "/tmp/check_nicbe_vsw_%d", (int)getpid());
+	mkdir(dir, 0700);
+	snprintf(conf, sizeof(conf), "%s/vswitchd.conf", dir);
+	snprintf(path, sizeof(path), "%s/pg.sock", dir);
+	fp = fopen(conf, "w");
+	ck_assert_ptr_nonnull(fp);
+	snprintf(text, sizeof(text), "[global]\nauditLog = %s/audit.log\n[vswitch s]\n"
+		 "[portgroup pg]\nvswitch = s\nvlan = 0\n", dir);
+	fputs(text, fp);
+	fclose(fp);
+	pid = start_vswitchd(conf, dir);
+	c.portgroup = "pg";
+	c.socket_path = NULL;
+	memcpy(c.mac, mac_a, 6);
+	c.nic = 0;
+	/* The default path would be /run/...; this test points at its dir. */
+	c.socket_path = path;
+	ck_assert_int_eq(nicbe_create(&c, &ca, &a), 0);
+	memcpy(c.mac, mac_b, 6);
+	ck_assert_int_eq(nicbe_create(&c, &cbb, &b), 0);
+	WAIT_BOTH(va.link == 1 && vb.link == 1);
+	/* A -> B, and broadcast from B reaches A. */
+	make_frame(f, sizeof(f), mac_b, mac_a, 0x11);
+	ck_assert_int_eq(nicbe_send(a, f, sizeof(f)), 0);
+	WAIT_BOTH(vb.nrx == 1);
+	ck_assert_uint_eq(vb.last_len, sizeof(f));
+	ck_assert_int_eq(memcmp(vb.last, f, sizeof(f)), 0);
+	make_frame(f, 60, (const uint8_t *)"\xff\xff\xff\xff\xff\xff", mac_b, 0x22);
+	ck_assert_int_eq(nicbe_send(b, f, 60), 0);
+	WAIT_BOTH(va.nrx == 1);
+	ck_assert_uint_eq(va.last[20], 0x22);
+	/* vswitchd stops: both links go down; it comes back: both reconnect. */
+	stop_vswitchd(pid);
+	WAIT_BOTH(va.link == 0 && vb.link == 0);
+	pid = start_vswitchd(conf, dir);
+	WAIT_BOTH(va.link == 1 && vb.link == 1);
+	make_frame(f, sizeof(f), mac_a, mac_b, 0x33);
+	ck_assert_int_eq(nicbe_send(b, f, sizeof(f)), 0);
+	WAIT_BOTH(va.nrx == 2);
+	ck_assert_uint_eq(va.last[20], 0x33);
+	nicbe_destroy(a);
+	nicbe_destroy(b);
+	stop_vswitchd(pid);
+	unlink(conf);
+	snprintf(text, sizeof(text), "%s/audit.log", dir);
+	unlink(text);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 static Suite *nicbe_suite(void)
 {
 	Suite *s = suite_create("nicbe");
@@ -556,6 +672,11 @@ static Suite *nicbe_suite(void)
 	tcase_add_test(tc, start_disconnected);
 	tcase_add_test(tc, no_server_link_down);
 	tcase_add_test(tc, default_path);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("vswitchd");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, through_vswitchd);
 	suite_add_tcase(s, tc);
 	return s;
 }
