@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,10 +24,14 @@ static const char *base_name(const char *p)
 	return s ? s + 1 : p;
 }
 
+/* A random content ID (never 0xffffffff, which means "no parent"). */
 static uint32_t new_cid(void)
 {
-	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
-	return (uint32_t)random() & 0xfffffffeu;
+	uint32_t c;
+
+	if (getrandom(&c, sizeof(c), 0) != (ssize_t)sizeof(c))
+		c = (uint32_t)random() ^ (uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16);
+	return c & 0xfffffffeu;
 }
 
 int vmdk_make_desc(char *out, size_t cap, const char *type, uint64_t sectors, const char *extent,

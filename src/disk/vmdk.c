@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -277,7 +278,8 @@ static int bump_cid(struct vmdk *d)
 		return 0;
 	d->cid_bumped = true;
 	do {
-		c = (uint32_t)random() ^ ((uint32_t)getpid() << 16);
+		if (getrandom(&c, sizeof(c), 0) != (ssize_t)sizeof(c))
+			c = (uint32_t)random() ^ ((uint32_t)getpid() << 16);
 	} while (c == d->cid || c == 0xffffffffu);
 	d->cid = c;
 	return write_descriptor(d);
