@@ -44,7 +44,7 @@ static const char base_conf[] =
 	"[portgroup macch]\nvswitch = sw0\nvlan = 10\nmacChanges = accept\n"
 	"[portgroup iso]\nvswitch = sw1\nvlan = 10\n"
 	"[portgroup shaped]\nvswitch = sw0\nvlan = 30\n"
-	"averageBandwidth = 16000\npeakBandwidth = 32000\nburstSize = 8\n";
+	"averageBandwidth = 16000\npeakBandwidth = 32000\nburstSize = 64\n";
 
 static void write_file(const char *path, const char *text)
 {
@@ -570,7 +570,7 @@ START_TEST(t_ctl)
 	ck_assert_int_eq(ctl(out, sizeof(out), "show", NULL, NULL, NULL, NULL), 0);
 	ck_assert_ptr_nonnull(strstr(out, "vswitch \"sw0\""));
 	ck_assert_ptr_nonnull(strstr(out, "portgroup \"pg10\" vswitch=\"sw0\" vlan=10 promisc=reject"));
-	ck_assert_ptr_nonnull(strstr(out, "shaping=16000/32000/8"));
+	ck_assert_ptr_nonnull(strstr(out, "shaping=16000/32000/64"));
 	char *line = strstr(out, "vm=\"vm1\"");
 	ck_assert_ptr_nonnull(line);
 	*strchr(line, '\n') = '\0';

@@ -145,11 +145,9 @@ START_TEST(t_shaper)
 				   .burst_kb = 10 };
 	struct vsw_shaper s;
 	vsw_shaper_init(&s, &cfg, 1000);
-	/* The peak bucket (1 ms at 2 MB/s, at least two full frames: 3044 B)
-	 * limits the first instant. */
-	ck_assert(vsw_shaper_take(&s, 1000, 1000));
-	ck_assert(vsw_shaper_take(&s, 1000, 1000));
-	ck_assert(vsw_shaper_take(&s, 1000, 1000));
+	/* The burst bucket (10 KB) limits the first instant. */
+	for (int i = 0; i < 10; i++)
+		ck_assert(vsw_shaper_take(&s, 1000, 1000));
 	ck_assert(!vsw_shaper_take(&s, 1000, 1000));
 	uint64_t w = vsw_shaper_wait(&s, 1000, 1000);
 	ck_assert_uint_gt(w, 0);
@@ -165,6 +163,17 @@ START_TEST(t_shaper)
 	}
 	ck_assert_uint_ge(bytes, 10000000 - 2000);
 	ck_assert_uint_le(bytes, 10000000 + 10240 + 2000);
+	/* With a large burst the peak bucket (10 ms at 2 MB/s = 20000 B)
+	 * limits the instant. */
+	cfg.burst_kb = 1000;
+	vsw_shaper_init(&s, &cfg, 0);
+	for (int i = 0; i < 20; i++)
+		ck_assert(vsw_shaper_take(&s, 1000, 0));
+	ck_assert(!vsw_shaper_take(&s, 1000, 0));
+	/* 5 ms later the peak bucket has 10000 B more. */
+	for (int i = 0; i < 10; i++)
+		ck_assert(vsw_shaper_take(&s, 1000, 5000000));
+	ck_assert(!vsw_shaper_take(&s, 1000, 5000000));
 	/* Disabled: everything passes. */
 	cfg.enabled = false;
 	vsw_shaper_init(&s, &cfg, 0);

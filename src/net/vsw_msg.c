@@ -229,8 +229,10 @@ void vsw_shaper_init(struct vsw_shaper *s, const struct vsw_shaping *cfg,
 	s->avg_depth = (double)cfg->burst_kb * 1024.0;
 	if (s->avg_depth < 2.0 * VSW_ETH_MAX)
 		s->avg_depth = 2.0 * VSW_ETH_MAX;
-	/* The peak bucket holds 1 ms at the peak rate, at least two frames. */
-	s->peak_depth = s->peak_Bpns * 1e6;
+	/* The peak bucket holds 10 ms at the peak rate, at least two frames:
+	 * short enough to bound bursts, long enough that a daemon woken a few
+	 * milliseconds late still reaches the average rate. */
+	s->peak_depth = s->peak_Bpns * 1e7;
 	if (s->peak_depth < 2.0 * VSW_ETH_MAX)
 		s->peak_depth = 2.0 * VSW_ETH_MAX;
 	s->avg_tokens = s->avg_depth;

@@ -69,7 +69,7 @@ void vsw_vxlan_encode(uint8_t hdr[VSW_VXLAN_HLEN], uint32_t vni);
 int vsw_vxlan_decode(const uint8_t *pkt, size_t len, uint32_t *vni);
 
 /* Token-bucket shaper with ESX's three parameters: an average-rate bucket
- * of depth burstSize and a peak-rate bucket a few frames deep.  A frame
+ * of depth burstSize and a peak-rate bucket of 10 ms at the peak rate.  A frame
  * may pass when both buckets hold its size.  Times in nanoseconds. */
 struct vsw_shaper {
 	bool enabled;

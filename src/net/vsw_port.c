@@ -322,7 +322,7 @@ static bool parse_rx(struct vswd_port *p)
 			if (shape && !vsw_shaper_take(&p->shaper, len, uv_hrtime())) {
 				uint64_t ns = vsw_shaper_wait(&p->shaper, len, uv_hrtime());
 				p->rx_paused = true;
-				uv_timer_start(&p->timer, shaper_resume, ns / 1000000 + 1, 0);
+				uv_timer_start(&p->timer, shaper_resume, (ns + 999999) / 1000000, 0);
 				break;
 			}
 			vswd_switch_frame(p, b + 4, len);
