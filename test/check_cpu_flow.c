@@ -548,6 +548,46 @@ START_TEST(io_insns_fault_at_cpl3)
 }
 END_TEST
 
+/* A write from outside the CPU (DMA, a loader) into a page holding
+ * translated code lands, whether or not it overlaps a TU, and the code
+ * written is what runs next. */
+START_TEST(code_page_external_write)
+{
+	uint8_t data[4] = { 1, 2, 3, 4 };
+
+	fe_flat();
+	fe_asm32(FE_CODE, "mov eax, 1\n hlt");
+	HLT_EXIT(fe_run(100));
+	ck_assert_uint_eq(fe_c->gpr[CPU_EAX], 1);
+	cpu_test_load(&fe_t, FE_CODE + 0x800, data, sizeof(data));   /* same page, no TU */
+	ck_assert_uint_eq(fe_rd(FE_CODE + 0x800, 4), 0x04030201);
+	cpu_test_load(&fe_t, FE_CODE + 1, data, 1);                  /* the MOV's immediate */
+	ck_assert_uint_eq(fe_rd(FE_CODE + 1, 1), 1);
+	fe_c->eip = FE_CODE;
+	HLT_EXIT(fe_run(100));
+	ck_assert_uint_eq(fe_c->gpr[CPU_EAX], 1);
+	data[0] = 9;
+	cpu_test_load(&fe_t, FE_CODE + 1, data, 1);
+	fe_c->eip = FE_CODE;
+	HLT_EXIT(fe_run(100));
+	ck_assert_uint_eq(fe_c->gpr[CPU_EAX], 9);
+}
+END_TEST
+
+/* Guest stores next to cached code (data sharing the page) and into the
+ * next instruction of the running TU both take effect. */
+START_TEST(code_page_guest_write)
+{
+	fe_flat();
+	fe_asm32(FE_CODE, "mov dword [0x1800], 0x11223344\n mov byte [p + 1], 42\n"
+		 "p: mov al, 7\n mov ebx, [0x1800]\n hlt");
+	HLT_EXIT(fe_run(100));
+	ck_assert_uint_eq(fe_rd(0x1800, 4), 0x11223344);
+	ck_assert_uint_eq(fe_c->gpr[CPU_EBX], 0x11223344);
+	ck_assert_uint_eq(fe_c->gpr[CPU_EAX] & 0xff, 42);
+}
+END_TEST
+
 static Suite *flow_suite(void)
 {
 	Suite *s = suite_create("cpu_flow");
@@ -580,6 +620,12 @@ static Suite *flow_suite(void)
 	tcase_add_test(tc, in_out_forms);
 	tcase_add_test(tc, io_permission_bitmap);
 	tcase_add_test(tc, io_insns_fault_at_cpl3);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("smc");
+	tcase_add_checked_fixture(tc, fe_setup, fe_teardown);
+	tcase_add_test(tc, code_page_external_write);
+	tcase_add_test(tc, code_page_guest_write);
 	suite_add_tcase(s, tc);
 	return s;
 }

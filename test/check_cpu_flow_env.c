@@ -25,8 +25,12 @@ void fe_teardown(void)
 	fe_c = NULL;
 }
 
+/* Every test case starts with an empty TU cache, so loading code never
+ * depends on how the translator handles writes to pages it has code from
+ * (the "smc" tests and the guest programs cover that). */
 void fe_load(uint32_t gpa, const void *bytes, unsigned len)
 {
+	cpu_tc_flush(fe_c);
 	cpu_test_load(&fe_t, gpa, bytes, len);
 }
 

@@ -33,6 +33,7 @@ void fe_real(void);
 /* Assembles src (nasm, with "bits 16/32" and "org gpa" prepended) to gpa. */
 void fe_asm16(uint32_t gpa, const char *src);
 void fe_asm32(uint32_t gpa, const char *src);
+/* Loads bytes at gpa after emptying the TU cache. */
 void fe_load(uint32_t gpa, const void *bytes, unsigned len);
 /* Runs from the current CS:EIP (a previous HLT is forgotten). */
 enum cpu_exit fe_run(uint64_t max_insns);

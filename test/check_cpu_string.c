@@ -120,7 +120,7 @@ START_TEST(rep_interrupted)
 
 	fe_flat();
 	/* vector 0x20: count, acknowledge, IRET */
-	fe_asm32(0x2800, "inc dword [0x2400]\n iret");
+	fe_asm32(0x2800, "inc dword [0x6400]\n iret");
 	fe_wr(FE_IDT + 8 * 0x20, 4, 0x00080000u | 0x2800);
 	fe_wr(FE_IDT + 8 * 0x20 + 4, 4, 0x8e00u);
 	fe_c->idtr.limit = 0x21 * 8 - 1;
@@ -136,7 +136,7 @@ START_TEST(rep_interrupted)
 	fe_t.irq_vec = 0x20;
 	cpu_set_irq(fe_c, 1);
 	HLT_EXIT(fe_run(0));
-	ck_assert_uint_eq(fe_rd(0x2400, 4), 1);
+	ck_assert_uint_eq(fe_rd(0x6400, 4), 1);
 	ck_assert_uint_eq(fe_c->gpr[CPU_ECX], 0);
 	for (k = 0; k < 0x10000; k += 4)
 		ck_assert_uint_eq(fe_rd(0x300000 + k, 4), k * 7 + 1);
@@ -153,9 +153,9 @@ START_TEST(rep_page_fault_restart)
 	fe_flat();
 	fe_paging();
 	fe_unmap(0x205000);
-	fe_asm32(0x2800, "mov [0x2100], ecx\n mov [0x2104], edi\n mov eax, cr2\n mov [0x2108], eax\n"
+	fe_asm32(0x2800, "mov [0x6100], ecx\n mov [0x6104], edi\n mov eax, cr2\n mov [0x6108], eax\n"
 		 "mov dword [0x81000 + 0x205 * 4], 0x205003\n invlpg [0x205000]\n"
-		 "inc dword [0x210c]\n add esp, 4\n iret");
+		 "inc dword [0x610c]\n add esp, 4\n iret");
 	fe_wr(FE_IDT + 8 * 14, 4, 0x00080000u | 0x2800);
 	for (k = 0; k < 0x400; k += 4)
 		fe_wr(0x300000 + k, 4, 0xc0de0000u + k);
@@ -165,10 +165,10 @@ START_TEST(rep_page_fault_restart)
 	fe_c->gpr[CPU_EAX] = 0;
 	fe_asm32(FE_CODE, "rep movsd\n hlt");
 	HLT_EXIT(fe_run(1000));
-	ck_assert_uint_eq(fe_rd(0x210c, 4), 1);
-	ck_assert_uint_eq(fe_rd(0x2100, 4), 0x100 - 0x20);
-	ck_assert_uint_eq(fe_rd(0x2104, 4), 0x205000);
-	ck_assert_uint_eq(fe_rd(0x2108, 4), 0x205000);
+	ck_assert_uint_eq(fe_rd(0x610c, 4), 1);
+	ck_assert_uint_eq(fe_rd(0x6100, 4), 0x100 - 0x20);
+	ck_assert_uint_eq(fe_rd(0x6104, 4), 0x205000);
+	ck_assert_uint_eq(fe_rd(0x6108, 4), 0x205000);
 	ck_assert_uint_eq(fe_c->gpr[CPU_ECX], 0);
 	ck_assert_uint_eq(fe_c->gpr[CPU_EDI], 0x204f80 + 0x400);
 	for (k = 0; k < 0x400; k += 4)
