@@ -148,13 +148,47 @@ START_TEST(test_lock)
 	}
 	waitpid(pid, &st, 0);
 	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	/* A reader does not disturb the writer's lock. */
+	/* A reader in another process is refused while it is written. */
+	pid = fork();
+	if (pid == 0) {
+		int rc = vmdk_open(p, VMDK_RDONLY, &b);
+		_exit(rc == -EBUSY && strstr(vmdk_strerror(), "write lock") ? 0 : 1);
+	}
+	waitpid(pid, &st, 0);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	/* This process may read what it writes, but not open it twice for
+	 * writing. */
 	ck_assert_int_eq(vmdk_open(p, VMDK_RDONLY, &b), 0);
 	vmdk_close(b);
+	ck_assert_int_eq(vmdk_open(p, 0, &b), -EEXIST);
 	snprintf(lck, sizeof(lck), "%s.lck/M%ld.lck", p, (long)getpid());
 	ck_assert_int_eq(access(lck, F_OK), 0);
 	vmdk_close(a);
 	ck_assert_int_ne(access(lck, F_OK), 0);
+	/* Readers share; a writer is refused while another process reads. */
+	int ready[2], go[2];
+	char c;
+	ck_assert_int_eq(pipe(ready), 0);
+	ck_assert_int_eq(pipe(go), 0);
+	pid = fork();
+	if (pid == 0) {
+		struct vmdk *r;
+		int rc = vmdk_open(p, VMDK_RDONLY, &r);
+		ck_assert_int_eq(write(ready[1], rc ? "n" : "y", 1), 1);
+		ck_assert_int_eq(read(go[0], &c, 1), 1);
+		vmdk_close(r);
+		_exit(0);
+	}
+	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	ck_assert_int_eq(c, 'y');
+	ck_assert_int_eq(vmdk_open(p, VMDK_RDONLY, &b), 0);
+	ck_assert_int_eq(vmdk_open(p, 0, &a), -EBUSY);
+	ck_assert_ptr_nonnull(strstr(vmdk_strerror(), "read lock"));
+	ck_assert_int_eq(write(go[1], "x", 1), 1);
+	waitpid(pid, &st, 0);
+	vmdk_close(b);
+	ck_assert_int_eq(vmdk_open(p, 0, &a), 0);
+	vmdk_close(a);
 	/* A lock of a dead process is broken. */
 	pid = fork();
 	if (pid == 0) {

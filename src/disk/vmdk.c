@@ -577,10 +577,10 @@ static int do_open(struct vmdk *d, unsigned flags, int depth)
 			return -EINVAL;
 		}
 	}
+	rc = vmdk_lock_acquire(d);
+	if (rc)
+		return rc;
 	if (!(flags & VMDK_RDONLY)) {
-		rc = vmdk_lock_acquire(d);
-		if (rc)
-			return rc;
 		rc = set_unclean(d, 1);
 		if (rc)
 			return rc;
