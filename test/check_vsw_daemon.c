@@ -692,11 +692,12 @@ START_TEST(t_reload)
 	ck_assert_int_eq(kill(daemon_pid, SIGHUP), 0);
 	char path[128];
 	sock_of(dir, "fresh", path, sizeof(path));
-	for (int i = 0; i < 200 && access(path, F_OK) != 0; i++)
+	char old[128];
+	sock_of(dir, "pg0", old, sizeof(old));
+	for (int i = 0; i < 200 && (access(path, F_OK) != 0 || access(old, F_OK) == 0); i++)
 		usleep(10000);
 	ck_assert_int_eq(access(path, F_OK), 0);
-	sock_of(dir, "pg0", path, sizeof(path));
-	ck_assert_int_ne(access(path, F_OK), 0);
+	ck_assert_int_ne(access(old, F_OK), 0);
 	/* Unchanged ports keep working on the same connections. */
 	send_frame(a, BCAST, 1, -1, 1002);
 	expect(b, 1002);
@@ -713,6 +714,64 @@ START_TEST(t_reload)
 	close(b);
 	close(d);
 	close(f);
+}
+END_TEST
+
+/* Reload until vswitchctl shows want in the port groups. */
+static void reload_until(const char *text, const char *want)
+{
+	char out[8192];
+	write_file(conf, text);
+	ck_assert_int_eq(ctl(out, sizeof(out), "reload", NULL, NULL, NULL, NULL), 0);
+	ck_assert_int_eq(ctl(out, sizeof(out), "show", "portgroups", NULL, NULL, NULL), 0);
+	ck_assert_msg(strstr(out, want) != NULL, "%s", out);
+}
+
+static void hello_ok(const char *sockname, const char *pg, int n)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%s/%s", dir, sockname);
+	int fd = vswc_open(path, "vm", 0, mac(n), pg);
+	ck_assert_msg(fd >= 0, "%s on %s: %d", pg, sockname, fd);
+	close(fd);
+}
+
+START_TEST(t_reload_paths)
+{
+	char text[1024];
+	/* Two port groups swap socket paths. */
+	snprintf(text, sizeof(text),
+		 "[vswitch sw0]\n[portgroup a]\nvswitch = sw0\nsocket = %s/x.sock\n"
+		 "[portgroup b]\nvswitch = sw0\nsocket = %s/y.sock\n", dir, dir);
+	reload_until(text, "socket=");
+	hello_ok("x.sock", "a", 1);
+	snprintf(text, sizeof(text),
+		 "[vswitch sw0]\n[portgroup a]\nvswitch = sw0\nsocket = %s/y.sock\n"
+		 "[portgroup b]\nvswitch = sw0\nsocket = %s/x.sock\n", dir, dir);
+	reload_until(text, "\"b\" vswitch=\"sw0\"");
+	hello_ok("x.sock", "b", 2);
+	hello_ok("y.sock", "a", 3);
+	/* A renamed port group takes over the old one's path. */
+	snprintf(text, sizeof(text),
+		 "[vswitch sw0]\n[portgroup a]\nvswitch = sw0\nsocket = %s/y.sock\n"
+		 "[portgroup c]\nvswitch = sw0\nsocket = %s/x.sock\n", dir, dir);
+	reload_until(text, "\"c\" vswitch=\"sw0\"");
+	hello_ok("x.sock", "c", 4);
+	/* A port group moved to another vswitch drops its ports and listens
+	 * again. */
+	char path[128];
+	snprintf(path, sizeof(path), "%s/y.sock", dir);
+	int fd = vswc_open(path, "vm", 0, mac(5), "a");
+	ck_assert_int_ge(fd, 0);
+	snprintf(text, sizeof(text),
+		 "[vswitch sw0]\n[vswitch sw1]\n[portgroup a]\nvswitch = sw1\nsocket = %s/y.sock\n"
+		 "[portgroup c]\nvswitch = sw0\nsocket = %s/x.sock\n", dir, dir);
+	reload_until(text, "\"a\" vswitch=\"sw1\"");
+	uint8_t buf[64];
+	bool ctrl;
+	ck_assert_int_eq(vswc_recv(fd, buf, sizeof(buf), &ctrl, 2000), -1);
+	close(fd);
+	hello_ok("y.sock", "a", 5);
 }
 END_TEST
 
@@ -936,6 +995,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, t_ctl);
 	tcase_add_test(tc, t_ctl_perms);
 	tcase_add_test(tc, t_reload);
+	tcase_add_test(tc, t_reload_paths);
 	tcase_add_test(tc, t_vxlan_two_daemons);
 	tcase_add_test(tc, t_failover);
 	tcase_add_test(tc, t_config_errors);

@@ -192,26 +192,29 @@ static int reconcile(struct vswd *d, const struct vsw_conf *nc)
 		d->uplinks[i] = NULL;
 	}
 
-	/* Port groups, matched by name. */
+	/* Port groups, matched by name.  Removed ones go first, so that their
+	 * sockets are gone before new ones bind (a path may be reused). */
+	for (int g = 0; g < VSW_MAX_PORTGROUPS; g++) {
+		struct vswd_pg *pg = d->pg[g];
+		if (!pg)
+			continue;
+		int i = vsw_conf_find_pg(nc, pg->cfg.name);
+		if (i >= 0 && pg->sw && pg->sw == nsw[nc->pg[i].sw])
+			continue;
+		/* Gone, or moved to another switch (then it is a new one). */
+		pg_free(d, pg);
+		d->pg[g] = NULL;
+	}
 	for (int i = 0; i < nc->npg; i++) {
 		const struct vsw_conf_pg *c = &nc->pg[i];
 		struct vswd_pg *pg = vswd_find_pg(d, c->name);
-		struct vswd_switch *sw = nsw[c->sw];
-		if (pg && pg->sw != sw) {
-			/* Moved to another switch: a new port group. */
-			for (int g = 0; g < VSW_MAX_PORTGROUPS; g++)
-				if (d->pg[g] == pg)
-					d->pg[g] = NULL;
-			pg_free(d, pg);
-			pg = NULL;
-		}
 		if (!pg) {
 			pg = calloc(1, sizeof(*pg));
 			if (!pg)
 				return -ENOMEM;
 			pg->d = d;
 			pg->cfg = *c;
-			pg->sw = sw;
+			pg->sw = nsw[c->sw];
 			pg->live = true;
 			npg[i] = pg;
 			if (pg_listen(d, pg, true, true) < 0)
@@ -238,9 +241,6 @@ static int reconcile(struct vswd *d, const struct vsw_conf *nc)
 		if ((vm_moved || qemu_changed) && pg_listen(d, pg, vm_moved, qemu_changed) < 0)
 			err = -EADDRINUSE;
 	}
-	for (int g = 0; g < VSW_MAX_PORTGROUPS; g++)
-		if (d->pg[g])
-			pg_free(d, d->pg[g]);
 
 	memcpy(d->sw, nsw, sizeof(nsw));
 	memcpy(d->pg, npg, sizeof(npg));

@@ -80,6 +80,8 @@ struct vswd_listener {
 	int fd;
 	uv_poll_t poll;
 	char path[VSW_PATH_MAX];
+	dev_t dev;                        /* the socket file we bound, so we */
+	ino_t ino;                        /* never unlink someone else's */
 };
 
 struct vswd_pg {

@@ -574,6 +574,10 @@ int vswd_listen(struct vswd *d, struct vswd_listener **out, const char *path,
 	}
 	l->fd = fd;
 	strcpy(l->path, path);
+	if (lstat(path, &st) == 0) {
+		l->dev = st.st_dev;
+		l->ino = st.st_ino;
+	}
 	uv_poll_init(d->loop, &l->poll, fd);
 	l->poll.data = data;
 	uv_poll_start(&l->poll, UV_READABLE, cb);
@@ -590,9 +594,13 @@ void vswd_listener_close(struct vswd_listener *l)
 {
 	if (!l)
 		return;
+	struct stat st;
 	uv_poll_stop(&l->poll);
 	close(l->fd);
-	unlink(l->path);
+	/* Another listener may have taken the path over (a reload that swaps
+	 * socket paths): only remove the file we created. */
+	if (lstat(l->path, &st) == 0 && st.st_dev == l->dev && st.st_ino == l->ino)
+		unlink(l->path);
 	uv_close((uv_handle_t *)&l->poll, listener_closed);
 }
 
