@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 /* Registers (byte offsets in BAR0). */
 enum {
@@ -513,18 +514,6 @@ static bool rx_filter(struct e1000 *e, const uint8_t *f)
 	return (rctl & RCTL_UPE) || ra_match(e, f);
 }
 
-static uint32_t crc32_eth(const uint8_t *p, size_t len)
-{
-	uint32_t c = 0xffffffffu;
-
-	for (size_t i = 0; i < len; i++) {
-		c ^= p[i];
-		for (int k = 0; k < 8; k++)
-			c = (c >> 1) ^ (0xedb88320u & -(c & 1));
-	}
-	return ~c;
-}
-
 static unsigned rx_buf_size(uint32_t rctl)
 {
 	static const unsigned normal[4] = { 2048, 1024, 512, 256 };
@@ -587,7 +576,8 @@ int e1000_receive(struct e1000 *e, const void *frame, size_t len)
 		return 0;
 	}
 	if (!(rctl & RCTL_SECRC)) {
-		uint32_t crc = crc32_eth(f, flen);
+		/* The FCS: IEEE CRC-32, which is zlib's. */
+		uint32_t crc = (uint32_t)crc32(0, f, (uInt)flen);
 		for (int i = 0; i < 4; i++)
 			f[flen + i] = (uint8_t)(crc >> (8 * i));
 		flen += 4;

@@ -19,7 +19,7 @@ check_PROGRAMS += test/check_e1000
 TESTS += test/check_e1000
 test_check_e1000_SOURCES = test/check_e1000.c
 test_check_e1000_CFLAGS = $(TEST_CFLAGS)
-test_check_e1000_LDADD = src/dev/libhvdev.a src/net/libhvnicbe.a src/mem/libhvmem.a src/libhvcore.a $(TEST_LIBS) -lm -lpthread
+test_check_e1000_LDADD = src/dev/libhvdev.a src/net/libhvnicbe.a src/mem/libhvmem.a src/libhvcore.a $(ZLIB_LIBS) $(TEST_LIBS) -lm -lpthread
 endif
 
 # Fuzzing: register writes, descriptor rings and received frames.
@@ -31,7 +31,7 @@ fuzz-e1000:
 	mkdir -p test/fuzz
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
 		-I$(top_srcdir)/src -I$(top_builddir) $(top_srcdir)/test/fuzz/fuzz_e1000.c \
-		$(addprefix $(top_srcdir)/,$(E1000_FUZZ_SRCS)) -o test/fuzz/fuzz_e1000
+		$(addprefix $(top_srcdir)/,$(E1000_FUZZ_SRCS)) $(ZLIB_LIBS) -o test/fuzz/fuzz_e1000
 	./test/fuzz/fuzz_e1000 -max_total_time=$(FUZZ_SECONDS) -max_len=4096
 EXTRA_DIST += doc/dev-nic-keys.md
 
@@ -42,7 +42,7 @@ check_PROGRAMS += test/check_vlance
 TESTS += test/check_vlance
 test_check_vlance_SOURCES = test/check_vlance.c
 test_check_vlance_CFLAGS = $(TEST_CFLAGS)
-test_check_vlance_LDADD = src/dev/libhvdev.a src/mem/libhvmem.a src/libhvcore.a $(TEST_LIBS) -lm -lpthread
+test_check_vlance_LDADD = src/dev/libhvdev.a src/mem/libhvmem.a src/libhvcore.a $(ZLIB_LIBS) $(TEST_LIBS) -lm -lpthread
 endif
 
 VLANCE_FUZZ_SRCS = src/dev/vlance.c src/dev/pci.c src/dev/iobus.c src/mem/pmap.c src/vclock.c
@@ -53,5 +53,5 @@ fuzz-vlance:
 	mkdir -p test/fuzz
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
 		-I$(top_srcdir)/src -I$(top_builddir) $(top_srcdir)/test/fuzz/fuzz_vlance.c \
-		$(addprefix $(top_srcdir)/,$(VLANCE_FUZZ_SRCS)) -o test/fuzz/fuzz_vlance
+		$(addprefix $(top_srcdir)/,$(VLANCE_FUZZ_SRCS)) $(ZLIB_LIBS) -o test/fuzz/fuzz_vlance
 	./test/fuzz/fuzz_vlance -max_total_time=$(FUZZ_SECONDS) -max_len=4096

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 /* CSR0 bits. */
 #define C0_INIT 0x0001u
@@ -278,16 +279,11 @@ static void do_init(struct vlance *s)
 
 /* ---- Receive ---------------------------------------------------------------- */
 
+/* The CRC register before its final inversion (Linux's ether_crc_le()):
+ * zlib's CRC-32, inverted back. */
 static uint32_t crc32_le(const uint8_t *p, size_t len)
 {
-	uint32_t c = 0xffffffffu;
-
-	for (size_t i = 0; i < len; i++) {
-		c ^= p[i];
-		for (int k = 0; k < 8; k++)
-			c = (c >> 1) ^ (0xedb88320u & -(c & 1));
-	}
-	return c;
+	return ~(uint32_t)crc32(0, p, (uInt)len);
 }
 
 /* Whether the frame passes the address filter; *bits gets the descriptor's
