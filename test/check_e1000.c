@@ -953,7 +953,7 @@ START_TEST(wired_to_nicbe)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct nicbe_config bc = { .portgroup = "pg", .vm_name = "vm", .nic = 0,
-				   .start_connected = true, .backoff_min_ms = 10, .backoff_max_ms = 20 };
+				   .backoff_min_ms = 10, .backoff_max_ms = 20 };
 	struct nicbe_callbacks cb = { e1000_rx_cb, e1000_link_cb, NULL, nic };
 	struct timeval tv = { .tv_sec = 3 };
 	struct pollfd pfd;

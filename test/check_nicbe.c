@@ -151,7 +151,7 @@ static struct nicbe_config base_cfg(void)
 {
 	struct nicbe_config c = {
 		.socket_path = path, .portgroup = "VM Network", .vm_name = "test\nvm",
-		.uuid = "56 4d 00 11", .nic = 2, .start_connected = true,
+		.uuid = "56 4d 00 11", .nic = 2,
 		.backoff_min_ms = 10, .backoff_max_ms = 40,
 	};
 	memcpy(c.mac, cfg_mac, 6);
@@ -495,7 +495,7 @@ START_TEST(start_disconnected)
 	struct pollfd p;
 	int fd;
 
-	c.start_connected = false;
+	c.start_disconnected = true;
 	srv_listen();
 	start(&c);
 	p = (struct pollfd){ .fd = lfd, .events = POLLIN };

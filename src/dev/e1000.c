@@ -75,7 +75,6 @@ enum {
 
 /* Descriptor bits. */
 #define TXD_CMD_EOP 0x01u
-#define TXD_CMD_IFCS 0x02u
 #define TXD_CMD_IC 0x04u
 #define TXD_CMD_TSE 0x04u
 #define TXD_CMD_RS 0x08u

@@ -466,7 +466,7 @@ int nicbe_create(const struct nicbe_config *cfg, const struct nicbe_callbacks *c
 		be->backoff_max = be->backoff_min;
 	be->backoff = be->backoff_min;
 	be->cb = *cb;
-	be->cable = cfg->start_connected;
+	be->cable = !cfg->start_disconnected;
 	be->sock = -1;
 	be->told_link = -1;
 	be->in = malloc(4 + VSW_PROTO_LEN_MASK);

@@ -64,7 +64,7 @@ struct nicbe_config {
 	bool no_promisc;
 	bool down_when_addr_mismatch;
 	bool no_forged_src;
-	bool start_connected;      /* false: stay down until nicbe_connect() */
+	bool start_disconnected;   /* cable unplugged until nicbe_set_connected() */
 	unsigned backoff_min_ms;   /* 0: NICBE_BACKOFF_MIN_MS */
 	unsigned backoff_max_ms;   /* 0: NICBE_BACKOFF_MAX_MS */
 };
@@ -103,7 +103,7 @@ struct nicbe;
 extern const struct nic_backend_ops nicbe_backend_ops;
 
 /* Starts the I/O thread, which connects at once (unless
- * cfg->start_connected is false).  The strings in cfg are copied. */
+ * cfg->start_disconnected).  The strings in cfg are copied. */
 int nicbe_create(const struct nicbe_config *cfg, const struct nicbe_callbacks *cb,
 		 struct nicbe **out);
 /* Stops the I/O thread and closes the connection.  NULL is fine. */
