@@ -107,6 +107,9 @@ enum cpu_task_reason { CPU_TASK_JMP, CPU_TASK_CALL, CPU_TASK_IRET, CPU_TASK_INT 
 void cpu_task_switch(struct cpu *c, uint16_t sel, struct cpu_desc *d, enum cpu_task_reason why,
 		     uint32_t ret_eip, uint32_t ext);
 
+/* sysctl.c: POPF/IRET in V86 under CR4.VME with IOPL < 3. */
+void cpu_vme_set_flags(struct cpu *c, uint32_t v);
+
 /* far.c / intr.c shared */
 void cpu_set_eip_both(struct cpu *c, uint32_t eip);
 

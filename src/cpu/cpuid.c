@@ -1,7 +1,7 @@
 /* CPUID (0F A2): a family-6 "GenuineIntel" CPU advertising exactly what
- * this core implements: FPU, DE, PSE, TSC, MSR, PAE, CX8, SEP, PGE, CMOV
- * and NX; one logical processor; no MMX/SSE, no MCE/MCA, no MTRR, no APIC,
- * no VME.  Leaves beyond the maximum return the highest basic leaf, as
+ * this core implements: FPU, VME, DE, PSE, TSC, MSR, PAE, CX8, SEP, PGE,
+ * CMOV and NX; one logical processor; no MMX/SSE, no MCE/MCA, no MTRR, no
+ * APIC.  Leaves beyond the maximum return the highest basic leaf, as
  * Intel CPUs do. */
 #include "config.h"
 
@@ -13,7 +13,7 @@
 #define CPUID_MAX_EXT 0x80000008u
 /* Family 6, model 6, stepping 3: also the reset value of EDX. */
 #define CPUID_SIGNATURE 0x00000663u
-#define CPUID_1_EDX ((1u << 0) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | \
+#define CPUID_1_EDX ((1u << 0) | (1u << 1) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | \
 		     (1u << 8) | (1u << 11) | (1u << 13) | (1u << 15))
 #define CPUID_81_EDX (1u << 20)
 

@@ -106,6 +106,47 @@ static void intr_gate(struct cpu *c, unsigned vec, const struct cpu_desc *g, uin
 	cpu_set_eip_both(c, eip);
 }
 
+/* INT n in V86 with CR4.VME: true when the vector's bit in the TSS's
+ * interrupt redirection bitmap (the 32 bytes below the I/O map base) is
+ * clear, i.e. the 8086 program's own IVT handles it.  #GP(0) if the map
+ * lies outside the TSS. */
+static bool v86_redirected(struct cpu *c, unsigned vec)
+{
+	const struct cpu_segreg *tr = &c->seg[CPU_TR];
+	uint32_t base, off;
+
+	if ((tr->attr & 0x0f) != CPU_SYS_TSS32_BUSY || tr->limit < 0x67)
+		cpu_raise(c, CPU_GP, 0);
+	base = cpu_lin_read(c, tr->base + 0x66, 2);
+	off = base - 32 + vec / 8;
+	if (base < 32 || off > tr->limit)
+		cpu_raise(c, CPU_GP, 0);
+	return !((cpu_lin_read(c, tr->base + off, 1) >> (vec & 7)) & 1);
+}
+
+/* VME methods 5 and 6: a real-mode style call through the V86 task's IVT
+ * at linear 0.  With IOPL < 3 the pushed FLAGS show VIF as IF and IOPL 3,
+ * and VIF (not IF) is cleared. */
+static void intr_v86_redirect(struct cpu *c, unsigned vec, uint32_t ret)
+{
+	bool iopl3 = (c->eflags & CPU_IOPL) == CPU_IOPL;
+	uint32_t fl = cpu_flags(c) & 0xffff, ent = cpu_lin_read(c, vec * 4, 4);
+	struct cpu_stk st;
+	struct cpu_segreg cs;
+
+	if (!iopl3)
+		fl = (fl & ~CPU_IF) | ((c->eflags & CPU_VIF) ? CPU_IF : 0) | CPU_IOPL;
+	cpu_stk_init_cur(c, &st);
+	cpu_stk_push(c, &st, 2, fl);
+	cpu_stk_push(c, &st, 2, c->seg[CPU_CS].sel);
+	cpu_stk_push(c, &st, 2, ret);
+	cpu_seg_real_image(c, CPU_CS, (uint16_t)(ent >> 16), &cs);
+	c->gpr[CPU_ESP] = st.sp;
+	c->eflags &= ~(CPU_TF | (iopl3 ? CPU_IF : CPU_VIF));
+	cpu_seg_commit(c, CPU_CS, &cs);
+	cpu_set_eip_both(c, ent & 0xffff);
+}
+
 void cpu_interrupt(struct cpu *c, unsigned vec, enum cpu_int_kind kind, bool has_err, uint32_t err)
 {
 	uint32_t ext = kind == CPU_INT_SOFT ? 0 : 1;
@@ -121,9 +162,16 @@ void cpu_interrupt(struct cpu *c, unsigned vec, enum cpu_int_kind kind, bool has
 		intr_real(c, vec, ret);
 		return;
 	}
-	/* INT n in V86 mode is IOPL-sensitive (no VME). */
-	if (kind == CPU_INT_SOFT && cpu_v86(c) && (c->eflags & CPU_IOPL) != CPU_IOPL)
-		cpu_raise(c, CPU_GP, 0);
+	/* INT n in V86 mode: IOPL-sensitive; with VME the redirection bitmap
+	 * may send it to the 8086 program's IVT instead (SDM table 20-2). */
+	if (kind == CPU_INT_SOFT && cpu_v86(c)) {
+		if ((c->cr4 & CPU_CR4_VME) && v86_redirected(c, vec)) {
+			intr_v86_redirect(c, vec, ret);
+			return;
+		}
+		if ((c->eflags & CPU_IOPL) != CPU_IOPL)
+			cpu_raise(c, CPU_GP, 0);
+	}
 	if (vec * 8 + 7 > c->idtr.limit)
 		cpu_raise(c, CPU_GP, gerr);
 	g.addr = c->idtr.base + vec * 8;
@@ -185,6 +233,25 @@ static void iret_real(struct cpu *c, unsigned opsize)
 		mask &= ~CPU_IOPL;
 	c->gpr[CPU_ESP] = st.sp;
 	cpu_set_flags(c, fl, mask);
+	cpu_seg_commit(c, CPU_CS, &cs);
+	cpu_set_eip_both(c, eip);
+}
+
+/* V86 with IOPL < 3 under CR4.VME: a 16-bit IRET whose FLAGS IF goes to VIF. */
+static void iret_v86_vme(struct cpu *c)
+{
+	struct cpu_stk st;
+	struct cpu_segreg cs;
+	uint32_t eip, fl;
+	uint16_t sel;
+
+	cpu_stk_init_cur(c, &st);
+	eip = cpu_stk_pop(c, &st, 2);
+	sel = (uint16_t)cpu_stk_pop(c, &st, 2);
+	fl = cpu_stk_pop(c, &st, 2);
+	cpu_seg_real_image(c, CPU_CS, sel, &cs);
+	cpu_vme_set_flags(c, fl);
+	c->gpr[CPU_ESP] = st.sp;
 	cpu_seg_commit(c, CPU_CS, &cs);
 	cpu_set_eip_both(c, eip);
 }
@@ -304,9 +371,12 @@ void cpu_op_iret(struct cpu *c, const struct cpu_insn *i)
 	if (!cpu_pmode(c)) {
 		iret_real(c, i->opsize);
 	} else if (cpu_v86(c)) {
-		if ((c->eflags & CPU_IOPL) != CPU_IOPL)
+		if ((c->eflags & CPU_IOPL) == CPU_IOPL)
+			iret_real(c, i->opsize);
+		else if ((c->cr4 & CPU_CR4_VME) && i->opsize == 2)
+			iret_v86_vme(c);
+		else
 			cpu_raise(c, CPU_GP, 0);
-		iret_real(c, i->opsize);
 	} else if (c->eflags & CPU_NT) {
 		iret_task(c);
 	} else {

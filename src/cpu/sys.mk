@@ -9,6 +9,7 @@ TESTS += test/cpu_sys_guest.sh
 check_SCRIPTS += test/cpu_sys_guest.sh
 EXTRA_DIST += test/cpu_sys_guest.sh test/guest/pm_common.inc test/guest/pm_tail.inc \
 	test/guest/pm_roundtrip.asm test/guest/pm_priv.asm test/guest/v86_basic.asm \
+	test/guest/v86_vme.asm \
 	test/guest/exc_errcodes.asm test/guest/exc_traps.asm test/guest/task_gate.asm \
 	test/guest/task_ldt_cr3.asm
 

@@ -12,8 +12,9 @@
 
 #define CR0_LIVE (CPU_CR0_PE | CPU_CR0_MP | CPU_CR0_EM | CPU_CR0_TS | CPU_CR0_ET | \
 		  CPU_CR0_NE | MMU_CR0_WP | CPU_CR0_AM | CPU_CR0_NW | CPU_CR0_CD | MMU_CR0_PG)
-/* CR4 bits this CPU has: TSD, DE, PSE, PAE, PGE, PCE. */
-#define CR4_LIVE (CPU_CR4_TSD | CPU_CR4_DE | MMU_CR4_PSE | MMU_CR4_PAE | MMU_CR4_PGE | 0x100u)
+/* CR4 bits this CPU has: VME, PVI, TSD, DE, PSE, PAE, PGE, PCE. */
+#define CR4_LIVE (CPU_CR4_VME | CPU_CR4_PVI | CPU_CR4_TSD | CPU_CR4_DE | MMU_CR4_PSE | \
+		  MMU_CR4_PAE | MMU_CR4_PGE | 0x100u)
 /* Bits whose change needs the MMU told (and possibly the TLB flushed). */
 #define CR0_MMU (CPU_CR0_PE | MMU_CR0_WP | MMU_CR0_PG)
 #define CR4_MMU (MMU_CR4_PSE | MMU_CR4_PAE | MMU_CR4_PGE)
@@ -186,32 +187,71 @@ static bool if_allowed(const struct cpu *c)
 	return c->cpl <= iopl;
 }
 
+/* Otherwise CLI/STI work on VIF: V86 with CR4.VME, or CPL 3 with CR4.PVI. */
+static bool vif_mode(const struct cpu *c)
+{
+	if (cpu_v86(c))
+		return c->cr4 & CPU_CR4_VME;
+	return cpu_pmode(c) && c->cpl == 3 && (c->cr4 & CPU_CR4_PVI);
+}
+
 /* FA: CLI. */
 void cpu_op_cli(struct cpu *c, const struct cpu_insn *i)
 {
 	(void)i;
-	if (!if_allowed(c))
+	if (if_allowed(c))
+		c->eflags &= ~CPU_IF;
+	else if (vif_mode(c))
+		c->eflags &= ~CPU_VIF;
+	else
 		cpu_raise(c, CPU_GP, 0);
-	c->eflags &= ~CPU_IF;
 }
 
-/* FB: STI: interrupts are recognised only after the next instruction. */
+/* FB: STI: interrupts are recognised only after the next instruction.
+ * In VIF mode a pending virtual interrupt (VIP) makes it #GP(0) so the
+ * monitor can deliver it. */
 void cpu_op_sti(struct cpu *c, const struct cpu_insn *i)
 {
 	(void)i;
-	if (!if_allowed(c))
+	if (if_allowed(c)) {
+		if (!(c->eflags & CPU_IF))
+			c->shadow = true;
+		c->eflags |= CPU_IF;
+	} else if (vif_mode(c) && !(c->eflags & CPU_VIP)) {
+		c->eflags |= CPU_VIF;
+	} else {
 		cpu_raise(c, CPU_GP, 0);
-	if (!(c->eflags & CPU_IF))
-		c->shadow = true;
-	c->eflags |= CPU_IF;
+	}
 }
 
-/* 9C: PUSHF/PUSHFD (VM and RF read as 0 in the image). */
+/* V86 with IOPL < 3: only the 16-bit forms under CR4.VME work. */
+static void v86_vme_only(struct cpu *c, const struct cpu_insn *i)
+{
+	if (!(c->cr4 & CPU_CR4_VME) || i->opsize != 2)
+		cpu_raise(c, CPU_GP, 0);
+}
+
+/* 9C: PUSHF/PUSHFD (VM and RF read as 0 in the image).  V86 under VME with
+ * IOPL < 3 shows VIF as IF and IOPL as 3. */
 void cpu_op_pushf(struct cpu *c, const struct cpu_insn *i)
 {
-	if (cpu_v86(c) && (c->eflags & CPU_IOPL) != CPU_IOPL)
+	uint32_t f = cpu_flags(c) & ~(CPU_VM | CPU_RF);
+
+	if (cpu_v86(c) && (c->eflags & CPU_IOPL) != CPU_IOPL) {
+		v86_vme_only(c, i);
+		f = (f & ~CPU_IF) | ((f & CPU_VIF) ? CPU_IF : 0) | CPU_IOPL;
+	}
+	cpu_push(c, i->opsize, f);
+}
+
+/* The VME form of POPF and IRET: the popped IF goes to VIF; a set TF, or IF
+ * with VIP pending, is #GP(0) (checked before anything changes). */
+void cpu_vme_set_flags(struct cpu *c, uint32_t v)
+{
+	if ((v & CPU_TF) || ((v & CPU_IF) && (c->eflags & CPU_VIP)))
 		cpu_raise(c, CPU_GP, 0);
-	cpu_push(c, i->opsize, cpu_flags(c) & ~(CPU_VM | CPU_RF));
+	cpu_set_flags(c, v, 0xffffu & CPU_FLAGS_LIVE & ~(CPU_IF | CPU_IOPL));
+	c->eflags = (c->eflags & ~CPU_VIF) | ((v & CPU_IF) ? CPU_VIF : 0);
 }
 
 /* 9D: POPF/POPFD.  VM, VIF, VIP and RF never change; IOPL only at CPL 0;
@@ -222,8 +262,15 @@ void cpu_op_popf(struct cpu *c, const struct cpu_insn *i)
 	unsigned iopl = (c->eflags & CPU_IOPL) >> 12;
 
 	if (cpu_v86(c)) {
-		if (iopl != 3)
-			cpu_raise(c, CPU_GP, 0);
+		if (iopl != 3) {
+			uint32_t sp = cpu_sp(c);
+
+			v86_vme_only(c, i);
+			v = cpu_stack_read(c, sp, 2);
+			cpu_vme_set_flags(c, v);
+			cpu_set_sp(c, sp + 2);
+			return;
+		}
 		mask &= ~CPU_IOPL;
 	} else if (cpu_pmode(c)) {
 		if (c->cpl > 0)
