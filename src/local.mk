@@ -46,8 +46,9 @@ EXTRA_DIST += test/iso_qemu.sh scripts/mkiso
 
 # Boots that need a CPU able to run SeaBIOS, GRUB and Linux: `make boot-check`,
 # not part of make check until the translator runs them.
-BOOT_CHECKS = test/vmrun_screen.sh test/boot_iso.sh test/boot_grub.sh
-EXTRA_DIST += $(BOOT_CHECKS) test/guest/machine_text.asm bench/boot.py
+BOOT_CHECKS = test/vmrun_screen.sh test/vmrun_shadow.sh test/boot_iso.sh test/boot_grub.sh
+EXTRA_DIST += $(BOOT_CHECKS) test/guest/machine_text.asm test/guest/machine_pam_copy.asm \
+	bench/boot.py
 .PHONY: boot-check
 boot-check: src/vmrun
 	@fail=0; for t in $(BOOT_CHECKS); do \
