@@ -46,7 +46,7 @@ static void guest_open(struct guest *g, const char *vm, const uint8_t mac[6])
 {
 	struct nicbe_config cfg = {
 		.socket_path = sock, .portgroup = "pg10", .vm_name = vm, .uuid = "56 4d 01",
-		.nic = 0, .start_connected = true, .backoff_min_ms = 20, .backoff_max_ms = 100,
+		.nic = 0, .backoff_min_ms = 20, .backoff_max_ms = 100,
 	};
 	struct nicbe_callbacks cb = { .rx = on_rx, .link = on_link, .opaque = g };
 	memcpy(cfg.mac, mac, 6);
