@@ -575,8 +575,8 @@ int nicbe_set_mac(struct nicbe *be, const uint8_t mac[6])
 
 int nicbe_poll(struct nicbe *be)
 {
+	bool up, more = false;
 	int taken = 0;
-	bool up;
 
 	if (be->polling)
 		return 0;
@@ -589,7 +589,10 @@ int nicbe_poll(struct nicbe *be)
 		if (be->cb.link)
 			be->cb.link(be->cb.opaque, up);
 	}
-	for (;;) {
+	/* At most one queue's worth per call, so a switch that keeps
+	 * sending cannot keep the vCPU here; the rest waits for the next
+	 * poll (notify says there is more). */
+	for (int i = 0; i < NICBE_RXQ_FRAMES; i++) {
 		struct rx_slot *s;
 
 		pthread_mutex_lock(&be->lock);
@@ -597,15 +600,20 @@ int nicbe_poll(struct nicbe *be)
 		pthread_mutex_unlock(&be->lock);
 		/* The I/O thread only fills slots past the tail, so the head
 		 * slot stays put while the device looks at it. */
-		if (!s || !be->cb.rx || be->cb.rx(be->cb.opaque, s->data, s->len) == -ENOBUFS)
+		if (!s || !be->cb.rx || be->cb.rx(be->cb.opaque, s->data, s->len) == -ENOBUFS) {
+			more = false;
 			break;
+		}
 		pthread_mutex_lock(&be->lock);
 		be->rx_head = (be->rx_head + 1) % NICBE_RXQ_FRAMES;
 		be->rx_count--;
+		more = be->rx_count > 0;
 		pthread_mutex_unlock(&be->lock);
 		taken++;
 	}
 	be->polling = false;
+	if (more)
+		notify(be);
 	return taken;
 }
 

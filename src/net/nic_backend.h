@@ -117,8 +117,9 @@ int nicbe_send(struct nicbe *be, const void *frame, size_t len);
  * changes.  Returns 0, or -ENOTCONN when it will be told on reconnect. */
 int nicbe_set_mac(struct nicbe *be, const uint8_t mac[6]);
 
-/* Delivers queued frames and link changes to the callbacks (vCPU thread).
- * Returns how many frames the device took. */
+/* Delivers queued frames (at most NICBE_RXQ_FRAMES per call; when more
+ * remain it calls notify again) and link changes to the callbacks (vCPU
+ * thread).  Returns how many frames the device took. */
 int nicbe_poll(struct nicbe *be);
 
 /* The link as the guest sees it: connected, hello accepted, no mismatch. */
