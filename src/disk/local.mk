@@ -47,7 +47,8 @@ fuzz-vmdk: src/disk/vdiskmanager
 		-I$(top_srcdir)/src -I$(top_builddir) $(ZLIB_CFLAGS) $(UV_CFLAGS) \
 		$(top_srcdir)/test/fuzz/fuzz_vmdk.c $(addprefix $(top_srcdir)/,$(VMDK_LIB_SRCS)) \
 		$(ZLIB_LIBS) $(UV_LIBS) -o test/fuzz/fuzz_vmdk
-	./test/fuzz/fuzz_vmdk -max_total_time=$(FUZZ_SECONDS) -max_len=200000 test/fuzz/vmdk-corpus
+	d=$$(mktemp -d) && FUZZ_VMDK_DIR=$$d ./test/fuzz/fuzz_vmdk -max_total_time=$(FUZZ_SECONDS) \
+		-max_len=200000 test/fuzz/vmdk-corpus; rc=$$?; rm -rf "$$d"; exit $$rc
 
 # Benchmark: libvmdk vs qemu-io (make bench-vmdk).
 BENCH_TARGETS += bench-vmdk

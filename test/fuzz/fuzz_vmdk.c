@@ -15,8 +15,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vmdk *d;
 	FILE *f;
 
-	if (!path[0])
-		snprintf(path, sizeof(path), "/tmp/fuzz_vmdk.%ld.vmdk", (long)getpid());
+	/* A private directory ($FUZZ_VMDK_DIR, else a new one): extent names
+	 * in the input resolve inside it, so repairs only touch files the
+	 * fuzzer made. */
+	if (!path[0]) {
+		static char d[] = "/tmp/fuzz_vmdk.XXXXXX";
+		const char *env = getenv("FUZZ_VMDK_DIR");
+		if (!env && !(env = mkdtemp(d)))
+			return 0;
+		snprintf(path, sizeof(path), "%s/f.vmdk", env);
+	}
 	f = fopen(path, "wb");
 	if (!f)
 		return 0;
