@@ -143,6 +143,25 @@ START_TEST(rep_interrupted)
 }
 END_TEST
 
+/* TF single-steps a REP one iteration at a time: #DB with the REP's own
+ * EIP as the return address and the count one lower. */
+START_TEST(rep_single_step)
+{
+	fe_flat();
+	fe_c->gpr[CPU_EDI] = 0x5000;
+	fe_c->gpr[CPU_ECX] = 10;
+	fe_c->gpr[CPU_EAX] = 0x33;
+	fe_asm32(FE_CODE, "rep stosb\n hlt");
+	cpu_set_flags(fe_c, CPU_TF, CPU_TF);
+	HLT_EXIT(fe_run(100));
+	ck_assert_uint_eq(fe_vec(), 1);
+	ck_assert_uint_eq(fe_rd(fe_c->gpr[CPU_ESP], 4), FE_CODE);
+	ck_assert_uint_eq(fe_c->gpr[CPU_ECX], 9);
+	ck_assert_uint_eq(fe_rd(0x5000, 1), 0x33);
+	ck_assert_uint_eq(fe_rd(0x5001, 1), 0);
+}
+END_TEST
+
 /* REP MOVSD running into a not-present page: #PF with ECX/EDI/CR2 at the
  * first unfinished element; the guest handler maps the page and IRETs,
  * and the REP finishes the copy. */
@@ -264,6 +283,7 @@ static Suite *string_suite(void)
 	tcase_add_test(tc, rep_zero_count);
 	tcase_add_test(tc, rep_batches_resume);
 	tcase_add_test(tc, rep_interrupted);
+	tcase_add_test(tc, rep_single_step);
 	tcase_add_test(tc, rep_page_fault_restart);
 	tcase_add_test(tc, limit_fault_changes_nothing);
 	tcase_add_test(tc, ins_outs_lods);

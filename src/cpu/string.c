@@ -5,7 +5,8 @@
  * destination always ES:(E)DI; the address size picks SI/DI/CX or
  * ESI/EDI/ECX, and only the low 16 bits move with a 16-bit address size.
  *
- * REP: one execution runs at most STR_BATCH iterations and commits the
+ * REP: one execution runs at most STR_BATCH iterations (one with TF set,
+ * so single-stepping traps after each iteration) and commits the
  * registers after every iteration, so a fault in iteration k restarts the
  * instruction with the k-1 finished ones accounted for.  When the count is
  * not exhausted after the batch, next_eip is set back to the instruction
@@ -345,7 +346,8 @@ static uint32_t str_fast(struct cpu *c, const struct str_op *s, enum str_kind k,
 static void str_run(struct cpu *c, const struct cpu_insn *i, enum str_kind k)
 {
 	struct str_op s;
-	uint32_t budget = STR_BATCH;
+	/* With TF, a REP string instruction traps after every iteration. */
+	uint32_t budget = (c->eflags & CPU_TF) ? 1 : STR_BATCH;
 	bool cmp = k == STR_CMPS || k == STR_SCAS;
 
 	str_init(c, i, &s);
