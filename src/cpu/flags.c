@@ -24,9 +24,10 @@
  * 8/16-bit shifts by counts beyond the operand width give what x86 CPUs
  * give (0 for SHL/SHR, the sign for SAR); the SDM leaves that CF undefined.
  * OF is defined only for count 1 (SHL: MSB(res) ^ CF, SHR: MSB(s1),
- * SAR: 0); for larger counts we use the same formulas, which is what the
- * hosts we compare against do (test/cpu_diff.c compares OF only for
- * count 1).  AF after a shift is undefined; we give 0.
+ * SAR: 0); for larger counts we apply the same one-step formula to the
+ * last step (SHR: MSB of the value before it), which is what the AMD host
+ * this was developed on does.  AF after a shift is undefined; we give 0.
+ * test/cpu_diff.c compares only the defined flags.
  * MUL/IMUL: SF, ZF, PF come from the low half, AF = 0 (all undefined).
  * ZF, SF and PF always come from res, so cpu_cond() can test ZF/SF without
  * building the whole word. */
@@ -109,7 +110,8 @@ static bool lf_of(const struct cpu_lazy *l)
 	case LF_SHL:
 		return ((res & msb) != 0) != lf_cf(l);
 	case LF_SHR:
-		return (s1 & msb) != 0;
+		/* MSB of the value before the last one-bit step. */
+		return (((uint64_t)s1 >> ((l->aux - 1) & 31)) & msb) != 0;
 	case LF_MUL:
 	case LF_IMUL:
 		return lf_cf(l);
