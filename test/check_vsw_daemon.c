@@ -33,6 +33,7 @@ static pid_t daemon_pid;
 
 static const char base_conf[] =
 	"# test configuration\n"
+	"[global]\nhelloTimeout = 1000\n"
 	"[vswitch sw0]\n"
 	"[vswitch sw1]\n"
 	"[portgroup pg10]\nvswitch = sw0\nvlan = 10\n"
@@ -429,6 +430,13 @@ START_TEST(t_garbage)
 	vswc_send_ctrl(fd, "GET / HTTP/1.0\r\n\r\n");
 	expect_closed(fd);
 	close(fd);
+	fd = vswc_connect(path);                     /* silent peer: hello timeout */
+	expect_closed(fd);
+	close(fd);
+	fd = vswc_connect(path);                     /* half a hello, then silence */
+	vswc_send_raw(fd, "\x80\x00\x00\x40HOSTVM", 10);
+	expect_closed(fd);
+	close(fd);
 	fd = vswc_connect(path);                     /* connect and vanish */
 	close(fd);
 	fd = vswc_connect(path);                     /* half a length word, then EOF */
@@ -462,7 +470,7 @@ START_TEST(t_garbage)
 	ck_assert_int_eq(ctl(out, sizeof(out), "show", "stats", NULL, NULL, NULL), 0);
 	unsigned long long bh = 0, bf = 0;
 	ck_assert_int_eq(sscanf(out, "bad-hellos=%llu bad-framing=%llu", &bh, &bf), 2);
-	ck_assert_uint_ge(bh, 6);
+	ck_assert_uint_ge(bh, 8);
 	ck_assert_uint_ge(bf, 1);
 	ck_assert_int_eq(kill(daemon_pid, 0), 0);
 	close(a);

@@ -186,6 +186,7 @@ static const char good[] =
 	"# example\n"
 	"[global]\n"
 	"auditLog = /var/log/vsw-audit.log\n"
+	"helloTimeout = 250\n"
 	"[vswitch vSwitch0]\n"
 	"allowPromiscuous = false\n"
 	"forgedTransmits = accept\n"
@@ -213,6 +214,7 @@ START_TEST(t_config)
 	ck_assert_int_eq(vsw_conf_parse(good, strlen(good), "x.conf", "/run/t", &c, err,
 					sizeof(err)), 0);
 	ck_assert_str_eq(c.run_dir, "/run/t");
+	ck_assert_uint_eq(c.hello_timeout_ms, 250);
 	ck_assert_str_eq(c.audit_log, "/var/log/vsw-audit.log");
 	ck_assert_int_eq(c.nswitch, 1);
 	ck_assert(!c.sw[0].pol.allow_promisc);
@@ -248,6 +250,7 @@ START_TEST(t_config)
 	ck_assert_int_eq(vsw_conf_parse("", 0, "e", NULL, &c, err, sizeof(err)), 0);
 	ck_assert_str_eq(c.run_dir, "/run/hostvm/vswitch");
 	ck_assert_str_eq(c.audit_log, "/run/hostvm/vswitch/audit.log");
+	ck_assert_uint_eq(c.hello_timeout_ms, 5000);
 }
 END_TEST
 
@@ -286,6 +289,7 @@ static const struct {
 	{ "[vswitch a]\n[portgroup p]\n[portgroup p]\n", "f:3: duplicate portgroup" },
 	{ "[vswitch a/b]\n", "f:1: [vswitch] needs a valid name" },
 	{ "[global]\nrunDir = relative\n", "f:2: runDir: must be an absolute" },
+	{ "[global]\nhelloTimeout = 10\n", "f:2: helloTimeout: 10 is out of range 100..60000" },
 	{ "[vswitch a]\njunk\n", "f:2: expected \"key = value\"" },
 	{ "[vswitch a]\n= 1\n", "f:2: missing key" },
 };

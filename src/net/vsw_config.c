@@ -306,6 +306,12 @@ static int global_key(struct parser *p, const char *k, const char *v)
 			return fail(p, p->line, "auditLog: must be an absolute path");
 		return copy_str(p, k, c->audit_log, sizeof(c->audit_log), v);
 	}
+	if (strcasecmp(k, "helloTimeout") == 0) {
+		uint64_t x;
+		int r = parse_uint(p, k, v, 100, 60000, &x);
+		c->hello_timeout_ms = (unsigned)x;
+		return r;
+	}
 	return fail(p, p->line, "unknown key \"%s\" in [global]", k);
 }
 
@@ -535,6 +541,7 @@ int vsw_conf_parse(const char *text, size_t len, const char *fname,
 	if (errlen)
 		err[0] = '\0';
 	strcpy(c->run_dir, VSW_RUN_DIR);
+	c->hello_timeout_ms = 5000;
 	if (run_dir) {
 		if (run_dir[0] != '/' || strlen(run_dir) > 80) {
 			free(p);

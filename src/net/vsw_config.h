@@ -2,7 +2,7 @@
  *
  * An INI-like, line-oriented file:
  *     # comment
- *     [global]            runDir, auditLog
+ *     [global]            runDir, auditLog, helloTimeout
  *     [vswitch NAME]      allowPromiscuous, macChanges, forgedTransmits,
  *                         activeUplinks, standbyUplinks
  *     [uplink NAME]       vswitch, type (tap|vxlan), device, vni, local,
@@ -77,6 +77,7 @@ struct vsw_conf_pg {
 struct vsw_conf {
 	char run_dir[VSW_PATH_MAX];
 	char audit_log[256];
+	unsigned hello_timeout_ms;        /* [global] helloTimeout, default 5000 */
 	int nswitch, nuplink, npg;
 	struct vsw_conf_switch sw[VSW_MAX_SWITCHES];
 	struct vsw_conf_uplink up[VSW_MAX_UPLINKS];

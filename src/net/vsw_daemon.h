@@ -15,7 +15,6 @@
 #define VSWD_RXBUF (256u * 1024)       /* per-port receive buffer */
 #define VSWD_TXQ (256u * 1024)         /* per-port egress queue, bytes */
 #define VSWD_HELLO_BUF 2048u          /* receive buffer before the hello */
-#define VSWD_HELLO_TIMEOUT_MS 5000
 
 struct vswd;
 struct vswd_switch;

@@ -638,7 +638,7 @@ void vswd_accept_vm(uv_poll_t *h, int status, int events)
 			continue;
 		}
 		p->pg = pg;
-		uv_timer_start(&p->timer, hello_timeout, VSWD_HELLO_TIMEOUT_MS, 0);
+		uv_timer_start(&p->timer, hello_timeout, d->conf.hello_timeout_ms, 0);
 		port_update_events(p);
 	}
 }
