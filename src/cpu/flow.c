@@ -165,9 +165,10 @@ void cpu_op_enter(struct cpu *c, const struct cpu_insn *i)
 	frame = sp;
 	if (level > 0) {
 		for (n = 1; n < level; n++) {
-			bp = (bp - size) & spmask;
-			uint32_t v = cpu_stack_read(c, bp, size);
+			uint32_t v;
 
+			bp = (bp - size) & spmask;
+			v = cpu_stack_read(c, bp, size);
 			sp = (sp - size) & spmask;
 			cpu_stack_write(c, sp, size, v);
 		}

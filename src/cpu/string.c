@@ -92,10 +92,11 @@ static uint8_t *str_span(struct cpu *c, const struct str_op *s, unsigned seg, ui
 	return host;
 }
 
-/* Host address of the lowest byte of a run of n elements starting at h. */
-static uint8_t *str_low(const struct str_op *s, uint8_t *h, uint32_t n)
+/* How far below the first element's host address a run of n elements
+ * starts (0 going up, (n-1) elements going down). */
+static size_t str_back(const struct str_op *s, uint32_t n)
 {
-	return s->delta > 0 ? h : h - (n - 1) * s->size;
+	return s->delta > 0 ? 0 : (size_t)(n - 1) * s->size;
 }
 
 static uint32_t str_load(const uint8_t *p, unsigned size)
@@ -118,23 +119,24 @@ static uint32_t str_mask(unsigned size)
 static void str_copy(const struct str_op *s, uint8_t *hd, const uint8_t *hs, uint32_t n)
 {
 	uint32_t bytes = n * s->size, k;
-	uint8_t *d = str_low(s, hd, n);
-	const uint8_t *src = str_low(s, (uint8_t *)hs, n);
+	uint8_t *d = hd - str_back(s, n);
+	const uint8_t *src = hs - str_back(s, n);
+	uintptr_t ud = (uintptr_t)d, us = (uintptr_t)src;
 	bool clobber;
 
 	/* Element-wise order reads something an earlier element wrote only
 	 * when the destination lies ahead of the source in the direction of
 	 * travel; otherwise the result equals memmove. */
 	if (s->delta > 0)
-		clobber = d > src && d < src + bytes;
+		clobber = ud > us && ud < us + bytes;
 	else
-		clobber = d < src && d + bytes > src;
+		clobber = ud < us && ud + bytes > us;
 	if (!clobber) {
 		memmove(d, src, bytes);
-	} else if (s->delta > 0 && (uint32_t)(d - src) >= s->size) {
+	} else if (s->delta > 0 && ud - us >= s->size) {
 		/* Forward with distance dist >= size: copying dist-byte blocks
 		 * in order reproduces the replicated pattern. */
-		uint32_t dist = (uint32_t)(d - src), off;
+		uint32_t dist = (uint32_t)(ud - us), off;
 
 		for (off = 0; off < bytes; off += dist)
 			memcpy(d + off, src + off, str_min(dist, bytes - off));
@@ -183,7 +185,7 @@ static uint32_t stos_fast(struct cpu *c, const struct str_op *s, uint32_t max)
 	hd = str_span(c, s, CPU_ES, c->gpr[CPU_EDI] & s->am, true, max, &n);
 	if (!hd)
 		return 0;
-	d = str_low(s, hd, n);
+	d = hd - str_back(s, n);
 	if (s->size == 1)
 		memset(d, (int)v, n);
 	else
