@@ -903,6 +903,82 @@ START_TEST(rx_and_tx_delay_timers)
 }
 END_TEST
 
+/* The order of things in Linux's e1000 probe and open for an 82540. */
+START_TEST(linux_bringup_sequence)
+{
+	uint32_t eecd, v;
+	uint16_t sum = 0, w[3];
+	uint8_t f[64];
+
+	/* e1000_reset_hw: mask, stop rx/tx, reset through the I/O window. */
+	wr(IMC, 0xffffffffu);
+	wr(RCTL, 0);
+	wr(TCTL, 0x8);
+	iobus_out(io, BAR1, 4, CTRL);
+	iobus_out(io, BAR1 + 4, 4, rd(CTRL) | (1u << 26));
+	wr(IMC, 0xffffffffu);
+	rd(ICR);
+	/* e1000_validate_eeprom_checksum and e1000_read_mac_addr over
+	 * Microwire, with EE_REQ/EE_GNT. */
+	eecd = rd(EECD) | 0x40;
+	wr(EECD, eecd);
+	ck_assert_uint_eq(rd(EECD) & 0x80, 0x80);
+	for (unsigned a = 0; a < 64; a++) {
+		uint16_t d;
+		eecd = (eecd & ~5u) | 2;
+		wr(EECD, eecd);
+		ee_out(&eecd, 6, 3);
+		ee_out(&eecd, a, 6);
+		d = ee_in(&eecd);
+		if (a < 3)
+			w[a] = d;
+		sum = (uint16_t)(sum + d);
+		eecd &= ~3u;                        /* standby: CS and SK low */
+		wr(EECD, eecd);
+	}
+	wr(EECD, eecd & ~0x40u);
+	ck_assert_uint_eq(sum, 0xbaba);
+	ck_assert_uint_eq(w[0], 0x5000);
+	ck_assert_uint_eq(w[2], 0x5634);
+	/* e1000_detect_gig_phy: M88E1011. */
+	v = (mdic(2, 1, 2, 0) & 0xffff) << 16 | (mdic(2, 1, 3, 0) & 0xfff0);
+	ck_assert_uint_eq(v, 0x01410c20);
+	/* e1000_copper_link_mgp_setup, PHY reset, autoneg restart. */
+	mdic(1, 1, 16, 0x0808);
+	mdic(1, 1, 0, (mdic(2, 1, 0, 0) & 0xffff) | 0x8000);
+	mdic(1, 1, 4, 0x0de1);
+	mdic(1, 1, 9, 0x0200);
+	mdic(1, 1, 0, (mdic(2, 1, 0, 0) & 0xffff) | 0x1200);
+	ck_assert_uint_eq(mdic(2, 1, 1, 0) & 0x24, 0x24);
+	ck_assert_uint_eq(mdic(2, 1, 17, 0) & 0xe400, 0xa400);     /* 1000, FD, link */
+	/* e1000_init_rx_addrs and the MTA clear; VET cleared on the 82540. */
+	wr(RA, 0x12565000);
+	wr(RA + 4, 0x80005634u);
+	for (int i = 0; i < 128; i++)
+		wr(MTA + 4 * i, 0);
+	wr(0x38, 0);
+	/* e1000_configure_tx/rx and e1000_irq_enable, then ICS LSC as
+	 * e1000_up does. */
+	tx_setup(8);
+	wr(RDTR, 0);
+	wr(ITR, 195);
+	rx_setup(8, 0x8000);
+	wr(IMS, 0x9d);                                   /* RXT0 TXDW RXDMT0 RXSEQ LSC */
+	wr(ICS, 0x4);
+	ck_assert_int_eq(irq, 1);
+	ck_assert_uint_eq(rd(ICR), 0x4);
+	ck_assert_uint_eq(rd(STATUS) & 0xc3, 0x83);      /* LU FD 1000 */
+	/* A broadcast arrives; the throttle lets it through after ITR. */
+	make_frame(f, sizeof(f), bcast, peer);
+	ck_assert_int_eq(e1000_receive(nic, f, sizeof(f)), 0);
+	ck_assert_int_eq(irq, 0);
+	vclock_advance(vc, 195 * 256);
+	ck_assert_int_eq(irq, 1);
+	ck_assert_uint_eq(rd(ICR) & 0x80, 0x80);
+	ck_assert_uint_eq(pmap_read(pm, RX_RING + 12, 1) & 0x07, 0x07);   /* DD EOP IXSM */
+}
+END_TEST
+
 START_TEST(interrupt_registers)
 {
 	/* IMC drops the line at once; IMS brings a latched cause back. */
@@ -1114,6 +1190,7 @@ static Suite *e1000_suite(void)
 	tcase_add_test(tc, loopback_mode);
 	tcase_add_test(tc, itr_throttles);
 	tcase_add_test(tc, rx_and_tx_delay_timers);
+	tcase_add_test(tc, linux_bringup_sequence);
 	tcase_add_test(tc, interrupt_registers);
 	tcase_add_test(tc, octet_and_size_counters);
 	tcase_add_test(tc, narrow_accesses);
