@@ -956,7 +956,7 @@ START_TEST(t_config_errors)
 		{ "[vswitch a]\n[vswitch a]\n", ":2: duplicate vswitch" },
 		{ "[vswitch a]\n[portgroup p]\nvswitch = a\nqemuMac = 01:00:00:00:00:01\n", ":4: qemuMac" },
 	};
-	char path[128], cmd[512], prog[256], err[1024];
+	char path[128], cmd[1024], prog[256], err[1024];
 	vswc_build_path(prog, sizeof(prog), "src/net/vswitchd");
 	snprintf(path, sizeof(path), "%s/bad.conf", dir);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -975,6 +975,16 @@ START_TEST(t_config_errors)
 	}
 	snprintf(cmd, sizeof(cmd), "%s -n -c %s >/dev/null", prog, conf);
 	ck_assert_int_eq(system(cmd), 0);
+	/* A second daemon on the same run directory refuses to start and
+	 * leaves the first one's sockets alone. */
+	snprintf(cmd, sizeof(cmd), "%s -f -c %s -d %s 2>%s/err2", prog, conf, dir, dir);
+	int r2 = system(cmd);
+	ck_assert(WIFEXITED(r2) && WEXITSTATUS(r2) == 1);
+	int a = port("pg10", 1), b = port("pg10", 2);
+	send_frame(a, BCAST, 1, -1, 1300);
+	expect(b, 1300);
+	close(a);
+	close(b);
 	/* The shipped example is valid. */
 	const char *src = getenv("top_srcdir");
 	if (src) {

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -455,6 +456,20 @@ static void ctl_accept(uv_poll_t *h, int status, int events)
 		c->poll.data = c;
 		uv_poll_start(&c->poll, UV_READABLE, conn_io);
 	}
+}
+
+bool vswd_ctl_in_use(struct vswd *d)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/vswitchd.ctl", d->conf.run_dir);
+	if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
+		return false;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	bool live = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return live;
 }
 
 int vswd_ctl_open(struct vswd *d)

@@ -347,6 +347,12 @@ int vswd_start(struct vswd *d)
 		return -ENOMEM;
 	}
 	strcpy(d->conf.run_dir, nc->run_dir);
+	if (vswd_ctl_in_use(d)) {
+		fprintf(stderr, "vswitchd: another vswitchd is running in %s\n", nc->run_dir);
+		free(nc);
+		vswd_stop(d);
+		return -EADDRINUSE;
+	}
 	r = reconcile(d, nc);
 	free(nc);
 	if (r < 0) {

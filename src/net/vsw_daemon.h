@@ -155,6 +155,8 @@ void vswd_uplink_poll_links(uv_timer_t *t);
 
 /* vsw_ctl.c */
 int vswd_ctl_open(struct vswd *d);
+/* Whether a live daemon answers on this run directory's control socket. */
+bool vswd_ctl_in_use(struct vswd *d);
 void vswd_ctl_close(struct vswd *d);
 
 #endif
