@@ -358,6 +358,47 @@ START_TEST(t_mac_changes)
 }
 END_TEST
 
+START_TEST(t_link_ctrl)
+{
+	int a = port("pg10", 1), b = port("pg10", 2), c = port("pg10", 3);
+	char out[8192];
+
+	/* The guest takes its link down: it neither receives nor sends. */
+	ck_assert_int_eq(vswc_send_ctrl(b, "LINK down\n"), 0);
+	for (int i = 0; i < 200; i++) {
+		ck_assert_int_eq(ctl(out, sizeof(out), "show", "ports", NULL, NULL, NULL), 0);
+		char *l = strstr(out, "vm=\"vm2\"");
+		ck_assert_ptr_nonnull(l);
+		*strchr(l, '\n') = '\0';
+		if (strstr(l, "link=down"))
+			break;
+		usleep(10000);
+	}
+	send_frame(a, BCAST, 1, -1, 1400);
+	send_frame(b, BCAST, 2, -1, 1401);
+	expect(c, 1400);
+	expect_nothing(b);
+	expect_nothing(c);                          /* 1401 was dropped */
+	/* Unknown control messages are counted and ignored. */
+	ck_assert_int_eq(vswc_send_ctrl(b, "FROBNICATE 1\n"), 0);
+	ck_assert_int_eq(vswc_send_ctrl(b, "LINK up\n"), 0);
+	send_frame(b, BCAST, 2, -1, 1402);
+	expect(c, 1402);
+	send_frame(a, BCAST, 1, -1, 1403);
+	expect(b, 1403);
+	ck_assert_int_eq(ctl(out, sizeof(out), "show", "ports", NULL, NULL, NULL), 0);
+	char *l = strstr(out, "vm=\"vm2\"");
+	ck_assert_ptr_nonnull(l);
+	*strchr(l, '\n') = '\0';
+	ck_assert_ptr_nonnull(strstr(l, "link=up"));
+	ck_assert_ptr_nonnull(strstr(l, "port-down=1 "));
+	ck_assert_ptr_nonnull(strstr(l, "bad-ctrl=1"));
+	close(a);
+	close(b);
+	close(c);
+}
+END_TEST
+
 START_TEST(t_runt_oversize)
 {
 	int a = port("pg10", 1), b = port("pg10", 2);
@@ -1006,6 +1047,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, t_vst_vgt);
 	tcase_add_test(tc, t_forged);
 	tcase_add_test(tc, t_mac_changes);
+	tcase_add_test(tc, t_link_ctrl);
 	tcase_add_test(tc, t_runt_oversize);
 	tcase_add_test(tc, t_garbage);
 	tcase_add_test(tc, t_slow_receiver);
