@@ -66,6 +66,7 @@ struct board {
 	struct debugport *dbg;
 	struct acpi_pm *acpi;
 	uint16_t acpi_base;
+	uint8_t apm_cnt, apm_sts;
 	struct pci_bus *pci;
 	struct i440fx *nb;
 	struct piix3 *sb;
@@ -216,6 +217,47 @@ static void pm_base_changed(void *opaque, uint16_t base, bool enabled)
 	}
 }
 
+/* The PIIX4's APM control port (0xB2) and status port (0xB3).  On the real
+ * chip a write to 0xB2 raises an SMI whose handler switches ACPI on or off;
+ * there is no SMM here, so the two commands the FADT names (ACPI_ENABLE
+ * 0xF1, ACPI_DISABLE 0xF0) set or clear SCI_EN in PM1a_CNT directly. */
+#define APM_CNT 0xb2
+#define APM_ACPI_ENABLE 0xf1
+#define APM_ACPI_DISABLE 0xf0
+#define PM1_CNT_SCI_EN 0x0001
+
+static uint32_t apm_in(void *opaque, uint16_t port, unsigned size)
+{
+	struct board *b = opaque;
+
+	(void)size;
+	return port == APM_CNT ? b->apm_cnt : b->apm_sts;
+}
+
+static void apm_out(void *opaque, uint16_t port, unsigned size, uint32_t val)
+{
+	struct board *b = opaque;
+	uint16_t cnt;
+
+	(void)size;
+	if (port != APM_CNT) {
+		b->apm_sts = (uint8_t)val;
+		return;
+	}
+	b->apm_cnt = (uint8_t)val;
+	if (!b->acpi || (b->apm_cnt != APM_ACPI_ENABLE && b->apm_cnt != APM_ACPI_DISABLE))
+		return;
+	/* SLP_EN reads as 0, so writing back what we read never sleeps. */
+	cnt = (uint16_t)iobus_in(b->io, (uint16_t)(b->acpi_base + 4), 2);
+	if (b->apm_cnt == APM_ACPI_ENABLE)
+		cnt |= PM1_CNT_SCI_EN;
+	else
+		cnt &= (uint16_t)~PM1_CNT_SCI_EN;
+	iobus_out(b->io, (uint16_t)(b->acpi_base + 4), 2, cnt);
+}
+
+static const struct pio_ops apm_ops = { apm_in, apm_out };
+
 static void debug_echo(void *opaque, const char *buf, unsigned len)
 {
 	struct machine *m = opaque;
@@ -357,6 +399,10 @@ static int board_create(struct machine *m, struct board **out)
 					 cfg->exit_port);
 			goto fail;
 		}
+	}
+	if ((r = iobus_register(b->io, APM_CNT, 2, &apm_ops, b)) < 0) {
+		board_fail(m, r, "the APM control port");
+		goto fail;
 	}
 	if ((r = vga_create(b->io, b->pm, &b->vga)) < 0) {
 		board_fail(m, r, "the VGA");

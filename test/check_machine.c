@@ -312,6 +312,73 @@ START_TEST(acpi_poweroff_follows_pmba)
 }
 END_TEST
 
+START_TEST(apm_port_enables_acpi)
+{
+	struct iobus *io;
+
+	make("memsize = \"32\"\nbios440.filename = \"rom.bin\"\n", NULL);
+	io = machine_iobus(m);
+	/* Nothing happens before the firmware places the PM block. */
+	iobus_out(io, 0xb2, 1, 0xf1);
+	ck_assert_uint_eq(iobus_in(io, 0xb2, 1), 0xf1);
+	pci_wr(PCI_DEVFN(1, 3), 0x40, 4, 0xb001);
+	pci_wr(PCI_DEVFN(1, 3), 0x80, 1, 0x01);
+	ck_assert_uint_eq(iobus_in(io, 0xb004, 2) & 1, 0);
+	/* ACPI_ENABLE / ACPI_DISABLE as the FADT names them: SCI_EN follows. */
+	iobus_out(io, 0xb2, 1, 0xf1);
+	ck_assert_uint_eq(iobus_in(io, 0xb004, 2) & 1, 1);
+	ck_assert_int_eq(machine_poll(m), MACHINE_END_NONE);
+	iobus_out(io, 0xb2, 1, 0xf0);
+	ck_assert_uint_eq(iobus_in(io, 0xb004, 2) & 1, 0);
+	/* Other commands and the status port leave PM1a_CNT alone. */
+	iobus_out(io, 0xb2, 1, 0x55);
+	iobus_out(io, 0xb3, 1, 0xa5);
+	ck_assert_uint_eq(iobus_in(io, 0xb3, 1), 0xa5);
+	ck_assert_uint_eq(iobus_in(io, 0xb004, 2) & 1, 0);
+}
+END_TEST
+
+/* A CPU that keeps a page marked as code after a write (other translations
+ * on it remain): the write must still reach RAM. */
+static void keep_code(void *opaque, gpa_t gpa, size_t len)
+{
+	(void)opaque;
+	(void)gpa;
+	(void)len;
+}
+
+START_TEST(write_to_code_page_lands)
+{
+	struct pmap *pm;
+	uint8_t buf[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, back[8];
+
+	make("memsize = \"32\"\nbios440.filename = \"rom.bin\"\n", NULL);
+	pm = machine_pmap(m);
+	pmap_set_code_hook(pm, keep_code, NULL);
+	/* Ordinary RAM. */
+	pmap_set_code(pm, 0x5000);
+	pmap_write(pm, 0x5010, 4, 0xcafef00d);
+	ck_assert_uint_eq(pmap_read(pm, 0x5010, 4), 0xcafef00d);
+	pmap_write_buf(pm, 0x5100, buf, sizeof(buf));
+	pmap_read_buf(pm, 0x5100, back, sizeof(back));
+	ck_assert_int_eq(memcmp(buf, back, sizeof(buf)), 0);
+	pmap_write(pm, 0x5ffe, 4, 0x11223344);   /* straddles into the next page */
+	ck_assert_uint_eq(pmap_read(pm, 0x5ffe, 4), 0x11223344);
+	ck_assert(pmap_is_code(pm, 0x5000));
+	/* Shadow RAM that held code while it was ROM, after the PAM flip. */
+	pmap_set_code(pm, 0xe0000);
+	pci_wr(PCI_DEVFN(0, 0), 0x5c, 4, 0x33333333);
+	pmap_write(pm, 0xe0010, 1, 0x5a);
+	ck_assert_uint_eq(pmap_read(pm, 0xe0010, 1), 0x5a);
+	/* ROM stays read-only, code mark or not. */
+	pmap_set_code(pm, 0xf0000);
+	uint32_t rom = pmap_read(pm, 0xf0010, 4);
+	pmap_write(pm, 0xf0010, 4, ~rom);
+	ck_assert_uint_eq(pmap_read(pm, 0xf0010, 4), rom);
+	pmap_set_code_hook(pm, NULL, NULL);
+}
+END_TEST
+
 START_TEST(reset_rebuilds_or_ends)
 {
 	struct machine_opts o = { .no_reboot = true };
@@ -469,6 +536,8 @@ static Suite *machine_suite(void)
 	tcase_add_test(tc, pci_functions);
 	tcase_add_test(tc, serial_irq_reaches_pic);
 	tcase_add_test(tc, acpi_poweroff_follows_pmba);
+	tcase_add_test(tc, apm_port_enables_acpi);
+	tcase_add_test(tc, write_to_code_page_lands);
 	tcase_add_test(tc, reset_rebuilds_or_ends);
 	tcase_add_test(tc, exit_port_and_run);
 	tcase_add_test(tc, exit_port_clash_named);

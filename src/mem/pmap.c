@@ -260,6 +260,22 @@ static void notify_code(struct pmap *pm, gpa_t gpa, size_t len)
 		pm->code_hook(pm->code_opaque, gpa, len);
 }
 
+/* Where a write to gpa lands once notify_code() has run: the RAM page even
+ * when it stays marked as code (the CPU keeps the mark while other
+ * translations on the page remain), or NULL when gpa is not writable RAM. */
+static uint8_t *write_ptr_after_notify(struct pmap *pm, gpa_t gpa)
+{
+	uint8_t *p = pmap_page_ptr(pm, gpa, true);
+	int64_t off;
+
+	if (p || in_vga_window(gpa & PMAP_PAGE_MASK))
+		return p;
+	if (in_shadow(gpa) && !pm->shadow_write[(gpa - SHADOW_BASE) >> PMAP_PAGE_SHIFT])
+		return NULL;
+	off = ram_offset(pm, gpa & PMAP_PAGE_MASK);
+	return off >= 0 ? pm->ram + off : NULL;
+}
+
 static void write_byte(struct pmap *pm, gpa_t gpa, uint8_t v)
 {
 	uint8_t *p = pmap_page_ptr(pm, gpa, true);
@@ -267,7 +283,7 @@ static void write_byte(struct pmap *pm, gpa_t gpa, uint8_t v)
 
 	if (!p) {
 		notify_code(pm, gpa, 1);
-		p = pmap_page_ptr(pm, gpa, true);
+		p = write_ptr_after_notify(pm, gpa);
 	}
 	if (p) {
 		p[gpa & (PMAP_PAGE_SIZE - 1)] = v;
@@ -312,7 +328,7 @@ void pmap_write(struct pmap *pm, gpa_t gpa, unsigned size, uint32_t val)
 
 		if (!p) {
 			notify_code(pm, gpa, size);
-			p = pmap_page_ptr(pm, gpa, true);
+			p = write_ptr_after_notify(pm, gpa);
 		}
 		if (p) {
 			memcpy(p + (gpa & (PMAP_PAGE_SIZE - 1)), &val, size);
@@ -367,7 +383,7 @@ void pmap_write_buf(struct pmap *pm, gpa_t gpa, const void *buf, size_t len)
 		p = pmap_page_ptr(pm, gpa, true);
 		if (!p) {
 			notify_code(pm, gpa, chunk);
-			p = pmap_page_ptr(pm, gpa, true);
+			p = write_ptr_after_notify(pm, gpa);
 		}
 		if (p)
 			memcpy(p + (gpa & (PMAP_PAGE_SIZE - 1)), in, chunk);
