@@ -861,6 +861,74 @@ START_TEST(test_far_jmp_gate_and_retf_outer)
 }
 END_TEST
 
+/* An external interrupt through a not-present gate: #NP with EXT and IDT
+ * set in the error code; the return address is the interrupted insn. */
+START_TEST(test_ext_irq_error_code)
+{
+	put_gate(0x30, SEL_CODE0, STUB(21), 0x0e00);     /* P = 0 */
+	load_asm("sti\nnop\nnop\njmp $\n");
+	T.irq_vec = 0x30;
+	cpu_set_irq(C, 1);
+	run();
+	ck_assert_int_eq(stub_vec(), CPU_NP);
+	ck_assert_uint_eq(stk(0), 0x30 * 8 + 2 + 1);
+	ck_assert_uint_ge(stk(1), CODE + 1);                   /* after STI's shadow */
+	ck_assert_uint_le(stk(1), CODE + 3);
+}
+END_TEST
+
+/* NMI through the IDT (vector 2, no error code); a second NMI waits for
+ * the IRET that ends the first handler. */
+START_TEST(test_nmi)
+{
+	put_gate(2, SEL_CODE0, CODE + 0x100, 0x8e00);
+	load_asm("jmp $\ntimes 0x100-($-$$) db 0x90\n"
+		 "inc dword [0x5000]\ncmp dword [0x5000], 2\nje done\n"
+		 "mov ecx, 1000\nspin: loop spin\niretd\ndone: hlt\n");
+	cpu_set_nmi(C);
+	cpu_test_run(&T, 2000);
+	ck_assert_uint_eq(rd32(0x5000), 1);
+	cpu_set_nmi(C);                  /* blocked until the IRET */
+	run();
+	ck_assert(C->halted);
+	ck_assert_uint_eq(rd32(0x5000), 2);
+}
+END_TEST
+
+/* A 16-bit interrupt gate pushes a 16-bit frame and runs a 16-bit segment. */
+START_TEST(test_int16_gate)
+{
+	put_gate(0x31, SEL_CODE16, 0x300, 0x8600);
+	load_asm("int 0x31\ntimes 0x300-($-$$) db 0x90\nhlt\n");
+	run();
+	ck_assert(C->halted);
+	ck_assert_uint_eq(C->seg[CPU_CS].sel, SEL_CODE16);
+	ck_assert(!C->code32);
+	ck_assert_uint_eq(C->gpr[CPU_ESP], 0x70000 - 6);
+	ck_assert_uint_eq(pmap_read(T.pm, 0x70000 - 6, 2), 2);        /* IP after INT (offset 2) */
+	ck_assert_uint_eq(pmap_read(T.pm, 0x70000 - 4, 2), SEL_CODE0);
+	ck_assert_uint_eq(pmap_read(T.pm, 0x70000 - 2, 2) & 2, 2);
+}
+END_TEST
+
+/* Real mode: #UD through the IVT returns to the faulting instruction. */
+START_TEST(test_real_exception)
+{
+	static const uint8_t code[] = { 0x0f, 0x0b, 0xf4 };   /* ud2; hlt */
+	static const uint8_t isr[] = { 0xf4 };                 /* hlt */
+
+	cpu_test_load(&T, 0x8000, code, sizeof(code));
+	cpu_test_load(&T, 0x9000, isr, sizeof(isr));
+	wr32(6 * 4, 0x09000000);         /* vector 6 -> 0900:0000 */
+	to_real(0x800, 0);
+	run();
+	ck_assert(C->halted);
+	ck_assert_uint_eq(C->seg[CPU_CS].sel, 0x900);
+	ck_assert_uint_eq(pmap_read(T.pm, 0x7000 - 6, 2), 0);       /* IP of UD2 */
+	ck_assert_uint_eq(pmap_read(T.pm, 0x7000 - 4, 2), 0x800);
+}
+END_TEST
+
 static Suite *sys_suite(void)
 {
 	Suite *s = suite_create("cpu_sys");
@@ -895,6 +963,10 @@ static Suite *sys_suite(void)
 	tcase_add_test(tc, test_sreg_moves);
 	tcase_add_test(tc, test_arpl);
 	tcase_add_test(tc, test_far_jmp_gate_and_retf_outer);
+	tcase_add_test(tc, test_ext_irq_error_code);
+	tcase_add_test(tc, test_nmi);
+	tcase_add_test(tc, test_int16_gate);
+	tcase_add_test(tc, test_real_exception);
 	suite_add_tcase(s, tc);
 	return s;
 }
