@@ -55,3 +55,14 @@ fuzz-vlance:
 		-I$(top_srcdir)/src -I$(top_builddir) $(top_srcdir)/test/fuzz/fuzz_vlance.c \
 		$(addprefix $(top_srcdir)/,$(VLANCE_FUZZ_SRCS)) $(ZLIB_LIBS) -o test/fuzz/fuzz_vlance
 	./test/fuzz/fuzz_vlance -max_total_time=$(FUZZ_SECONDS) -max_len=4096
+
+# Fuzzing the back end's parser with a fake vswitchd on a unix socket.
+FUZZ_TARGETS += fuzz-nicbe
+CLEANFILES += test/fuzz/fuzz_nicbe
+EXTRA_DIST += test/fuzz/fuzz_nicbe.c
+fuzz-nicbe:
+	mkdir -p test/fuzz
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
+		-I$(top_srcdir)/src -I$(top_builddir) $(top_srcdir)/test/fuzz/fuzz_nicbe.c \
+		$(top_srcdir)/src/net/nic_backend.c -lpthread -o test/fuzz/fuzz_nicbe
+	./test/fuzz/fuzz_nicbe -max_total_time=$(FUZZ_SECONDS) -max_len=8192
