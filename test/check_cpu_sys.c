@@ -929,6 +929,63 @@ START_TEST(test_real_exception)
 }
 END_TEST
 
+/* An empty IDT: INT3 -> #GP (limit) -> #GP while delivering it -> #DF ->
+ * shutdown (the triple-fault reset Linux uses); the same in real mode. */
+START_TEST(test_triple_fault)
+{
+	load_asm("mov word [0x5000], 0\nmov dword [0x5002], 0\nlidt [0x5000]\nint3\nhlt\n");
+	ck_assert_int_eq(cpu_test_run(&T, 10000), CPU_EXIT_SHUTDOWN);
+	teardown();
+	setup();
+	{
+		static const uint8_t code[] = { 0x0f, 0x01, 0x1e, 0x00, 0x50,   /* lidt [0x5000] */
+						0xcc, 0xf4 };                  /* int3; hlt */
+
+		cpu_test_load(&T, 0x8000, code, sizeof(code));
+		to_real(0x800, 0);
+		pmap_write(T.pm, 0x8000 + 0x5000, 2, 0);
+		wr32(0x8000 + 0x5002, 0);
+		C->seg[CPU_DS] = C->seg[CPU_CS];
+		C->seg[CPU_DS].attr = 0x93;
+		cpu_update_mode(C);
+		ck_assert_int_eq(cpu_test_run(&T, 10000), CPU_EXIT_SHUTDOWN);
+	}
+}
+END_TEST
+
+/* JMP to a TSS whose EFLAGS has VM set: the new task runs in V86 mode
+ * (CPL 3, real-mode style segments); its CLI faults to ring 0 on the
+ * stack from the new TSS. */
+START_TEST(test_task_switch_to_v86)
+{
+	static const uint8_t v86code[] = { 0x90, 0xfa };   /* nop; cli */
+
+	cpu_test_load(&T, 0x20000, v86code, sizeof(v86code));
+	wr32(TSS1 + 4, 0x68000);
+	wr32(TSS1 + 8, SEL_DATA0);
+	wr32(TSS1 + 0x20, 0);
+	wr32(TSS1 + 0x24, 0x20002);
+	wr32(TSS1 + 0x38, 0x1000);
+	wr32(TSS1 + 0x48, 0x1111);
+	wr32(TSS1 + 0x4c, 0x2000);
+	wr32(TSS1 + 0x50, 0x3000);
+	wr32(TSS1 + 0x54, 0x4444);
+	load_asm("jmp SEL_TSS1:0\n");
+	run();
+	ck_assert_int_eq(stub_vec(), CPU_GP);
+	ck_assert_uint_eq(C->seg[CPU_TR].sel, SEL_TSS1);
+	ck_assert_uint_eq(C->gpr[CPU_ESP], 0x68000 - 40);
+	ck_assert_uint_eq(stk(1), 1);          /* IP of CLI */
+	ck_assert_uint_eq(stk(2), 0x2000);
+	ck_assert_uint_eq(stk(3) & CPU_VM, CPU_VM);
+	ck_assert_uint_eq(stk(4), 0x1000);
+	ck_assert_uint_eq(stk(5), 0x3000);
+	ck_assert_uint_eq(stk(6), 0x1111);
+	ck_assert_uint_eq(stk(7), 0x4444);
+	ck_assert_uint_eq(rd8(GDT + SEL_TSS0 + 5), 0x89);   /* JMP: old task not busy */
+}
+END_TEST
+
 static Suite *sys_suite(void)
 {
 	Suite *s = suite_create("cpu_sys");
@@ -967,6 +1024,8 @@ static Suite *sys_suite(void)
 	tcase_add_test(tc, test_nmi);
 	tcase_add_test(tc, test_int16_gate);
 	tcase_add_test(tc, test_real_exception);
+	tcase_add_test(tc, test_triple_fault);
+	tcase_add_test(tc, test_task_switch_to_v86);
 	suite_add_tcase(s, tc);
 	return s;
 }
