@@ -112,6 +112,28 @@ START_TEST(rep_batches_resume)
 }
 END_TEST
 
+/* A long REP in the middle of a translation unit: the instructions before
+ * it run once, the REP resumes batch after batch, the ones after it run
+ * once it is done. */
+START_TEST(rep_mid_tu)
+{
+	fe_flat();
+	fe_c->gpr[CPU_EDI] = 0x100000;
+	fe_c->gpr[CPU_ECX] = 20000;
+	fe_c->gpr[CPU_EAX] = 0x77;
+	fe_asm32(FE_CODE, "inc edx\n lodsb\n mov al, 0x77\n rep stosb\n inc esi\n stosb\n hlt");
+	fe_c->gpr[CPU_ESI] = 0x3000;
+	fe_c->gpr[CPU_EDX] = 0;
+	HLT_EXIT(fe_run(1000));
+	ck_assert_uint_eq(fe_c->gpr[CPU_EDX], 1);
+	ck_assert_uint_eq(fe_c->gpr[CPU_ESI], 0x3002);
+	ck_assert_uint_eq(fe_c->gpr[CPU_ECX], 0);
+	ck_assert_uint_eq(fe_c->gpr[CPU_EDI], 0x100000 + 20001);
+	ck_assert_uint_eq(fe_rd(0x100000 + 20000, 1), 0x77);
+	ck_assert_uint_eq(fe_rd(0x100000 + 20001, 1), 0);
+}
+END_TEST
+
 /* An interrupt raised while a long REP MOVSD runs is taken between
  * batches; its IRET resumes the copy, which ends complete. */
 START_TEST(rep_interrupted)
@@ -282,6 +304,7 @@ static Suite *string_suite(void)
 	tcase_add_test(tc, addr16_wrap);
 	tcase_add_test(tc, rep_zero_count);
 	tcase_add_test(tc, rep_batches_resume);
+	tcase_add_test(tc, rep_mid_tu);
 	tcase_add_test(tc, rep_interrupted);
 	tcase_add_test(tc, rep_single_step);
 	tcase_add_test(tc, rep_page_fault_restart);

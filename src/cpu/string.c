@@ -10,7 +10,9 @@
  * registers after every iteration, so a fault in iteration k restarts the
  * instruction with the k-1 finished ones accounted for.  When the count is
  * not exhausted after the batch, next_eip is set back to the instruction
- * itself: it runs again after the TU boundary, where interrupts are taken.
+ * itself and the TU stops after it (tu_abort): it runs again from a TU
+ * boundary, where interrupts are taken.  So string instructions need not
+ * end their TU (only INS/OUTS do, as port I/O).
  *
  * Fast path: while source and destination are RAM pages the soft TLB
  * already maps (so never code pages for writes, never MMIO), whole runs of
@@ -368,7 +370,10 @@ static void str_run(struct cpu *c, const struct cpu_insn *i, enum str_kind k)
 		if (count == 0)
 			return;
 		if (budget == 0) {
-			c->next_eip = c->eip;   /* not done: run again after the TU boundary */
+			/* Not done: run again, as the first instruction after
+			 * this TU stops here (interrupts are taken in between). */
+			c->next_eip = c->eip;
+			c->tu_abort = true;
 			return;
 		}
 		n = str_fast(c, &s, k, str_min(count, budget), &stop);
