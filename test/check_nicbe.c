@@ -471,9 +471,12 @@ START_TEST(policy_forged_and_mismatch)
 	make_frame(f, 60, other_mac, cfg_mac, 1);
 	ck_assert_int_eq(nicbe_send(be, f, 60), 0);
 	ck_assert_uint_eq(srv_read(fd, got, sizeof(got)), 60);
-	/* The guest programs another MAC: the link goes down for it. */
+	/* The guest programs another MAC: the link goes down for it, and
+	 * the switch hears the MAC and "LINK down". */
 	nicbe_set_mac(be, other_mac);
 	ck_assert_uint_eq(srv_read(fd, got, sizeof(got)), VSW_PROTO_CTRL | 22);
+	ck_assert_uint_eq(srv_read(fd, got, sizeof(got)), VSW_PROTO_CTRL | 10);
+	ck_assert_int_eq(memcmp(got, "LINK down\n", 10), 0);
 	WAIT_FOR(link_state == 0);
 	ck_assert_int_eq(nicbe_send(be, f, 60), -ENETDOWN);
 	make_frame(f, 60, cfg_mac, other_mac, 1);
@@ -482,9 +485,22 @@ START_TEST(policy_forged_and_mismatch)
 	ck_assert_int_eq(rx_n, 0);
 	/* And back. */
 	nicbe_set_mac(be, cfg_mac);
+	ck_assert_uint_eq(srv_read(fd, got, sizeof(got)), VSW_PROTO_CTRL | 22);
+	ck_assert_int_eq(memcmp(got, "MAC 00:50:56:01:02:03\n", 22), 0);
+	ck_assert_uint_eq(srv_read(fd, got, sizeof(got)), VSW_PROTO_CTRL | 8);
+	ck_assert_int_eq(memcmp(got, "LINK up\n", 8), 0);
 	WAIT_FOR(link_state == 1);
 	srv_write(fd, 60, f, 60);
 	WAIT_FOR(rx_n == 1);
+	/* Reconnecting with the mismatch: MAC, then LINK down, after OK. */
+	nicbe_set_mac(be, other_mac);
+	ck_assert_uint_eq(srv_read(fd, got, sizeof(got)), VSW_PROTO_CTRL | 22);
+	ck_assert_uint_eq(srv_read(fd, got, sizeof(got)), VSW_PROTO_CTRL | 10);
+	close(fd);
+	fd = srv_session("OK 5\n", NULL);
+	ck_assert_uint_eq(srv_read(fd, got, sizeof(got)), VSW_PROTO_CTRL | 22);
+	ck_assert_uint_eq(srv_read(fd, got, sizeof(got)), VSW_PROTO_CTRL | 10);
+	ck_assert_int_eq(memcmp(got, "LINK down\n", 10), 0);
 	close(fd);
 }
 END_TEST

@@ -127,6 +127,16 @@ static void queue_mac_locked(struct nicbe *be)
 		be->mac_dirty = false;
 }
 
+/* "LINK down" while downWhenAddrMismatch holds the guest's link down, so
+ * the switch stops sending to the port; "LINK up" when it ends. */
+static void queue_link_locked(struct nicbe *be, bool up)
+{
+	const char *msg = up ? "LINK up\n" : "LINK down\n";
+	size_t n = strlen(msg);
+
+	tx_append_locked(be, VSW_PROTO_CTRL | (uint32_t)n, msg, n);
+}
+
 static void notify(struct nicbe *be)
 {
 	if (be->cb.notify)
@@ -199,6 +209,8 @@ static void handle_hello_reply(struct nicbe *be, const uint8_t *msg, size_t len)
 				queue_mac_locked(be);
 			else
 				be->mac_dirty = false;
+			if (mismatch_locked(be))
+				queue_link_locked(be, false);
 			pthread_mutex_unlock(&be->lock);
 			be->backoff = be->backoff_min;
 			notify(be);
@@ -566,6 +578,8 @@ int nicbe_set_mac(struct nicbe *be, const uint8_t mac[6])
 			err = -ENOTCONN;
 	}
 	up = link_locked(be);
+	if (up != was_up && be->state == ST_UP)
+		queue_link_locked(be, up);
 	pthread_mutex_unlock(&be->lock);
 	/* downWhenAddrMismatch: the link changes for the guest now. */
 	if (up != was_up)

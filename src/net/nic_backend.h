@@ -19,8 +19,9 @@
  * .noForgedSrcAddr), enforced here before vswitchd sees anything:
  *   no_promisc        received unicast frames for another MAC are dropped;
  *   addr_mismatch     while the guest's programmed MAC differs from the
- *                     configured one the link is down to the guest and
- *                     frames are dropped both ways;
+ *                     configured one the link is down to the guest,
+ *                     frames are dropped both ways and the switch is told
+ *                     "LINK down";
  *   no_forged_src     transmitted frames whose source MAC is not the
  *                     configured one are dropped. */
 #ifndef HOSTVM_NET_NIC_BACKEND_H
