@@ -223,7 +223,7 @@ static void update_irq(struct e1000 *e)
 		vtimer_mod(&e->itr_timer, vclock_ns(e->vc) + (uint64_t)itr * 256);
 }
 
-static void raise(struct e1000 *e, uint32_t cause)
+static void set_cause(struct e1000 *e, uint32_t cause)
 {
 	*reg(e, R_ICR) |= cause;
 	update_irq(e);
@@ -240,7 +240,7 @@ static void rx_timer_expired(void *o)
 
 	vtimer_del(&e->rdtr_timer);
 	vtimer_del(&e->radv_timer);
-	raise(e, ICR_RXT0);
+	set_cause(e, ICR_RXT0);
 }
 
 static void tx_timer_expired(void *o)
@@ -249,7 +249,7 @@ static void tx_timer_expired(void *o)
 
 	vtimer_del(&e->tidv_timer);
 	vtimer_del(&e->tadv_timer);
-	raise(e, ICR_TXDW);
+	set_cause(e, ICR_TXDW);
 }
 
 /* A packet was delivered (RDTR/RADV) or a descriptor written back with IDE
@@ -264,7 +264,7 @@ static void delayed_cause(struct e1000 *e, uint32_t cause, uint32_t pkt_reg, uin
 	if (!d) {
 		vtimer_del(pkt);
 		vtimer_del(abs);
-		raise(e, cause);
+		set_cause(e, cause);
 		return;
 	}
 	vtimer_mod(pkt, now + (uint64_t)d * 1024);
@@ -448,7 +448,7 @@ static void mdic_write(struct e1000 *e, uint32_t val)
 	}
 	*reg(e, R_MDIC) = out | MDIC_READY;
 	if (val & MDIC_INT)
-		raise(e, ICR_MDAC);
+		set_cause(e, ICR_MDAC);
 }
 
 /* ---- Statistics ---------------------------------------------------------- */
@@ -621,7 +621,7 @@ int e1000_receive(struct e1000 *e, const void *frame, size_t len)
 	/* Free descriptors down to the RDMTS fraction (1/2, 1/4, 1/8). */
 	avail = t >= h ? t - h : n - h + t;
 	if (avail <= n >> (((rctl >> 8) & 3) + 1))
-		raise(e, ICR_RXDMT0);
+		set_cause(e, ICR_RXDMT0);
 	delayed_cause(e, ICR_RXT0, R_RDTR, R_RADV, &e->rdtr_timer, &e->radv_timer);
 	return 0;
 }
@@ -636,7 +636,7 @@ void e1000_set_link(struct e1000 *e, bool up)
 	if (e->link == up)
 		return;
 	e->link = up;
-	raise(e, ICR_LSC);
+	set_cause(e, ICR_LSC);
 }
 
 void e1000_link_cb(void *e, bool up)
@@ -874,9 +874,9 @@ static void tx_process(struct e1000 *e)
 		if (ide)
 			delayed_cause(e, ICR_TXDW, R_TIDV, R_TADV, &e->tidv_timer, &e->tadv_timer);
 		else
-			raise(e, ICR_TXDW);
+			set_cause(e, ICR_TXDW);
 	}
-	raise(e, ICR_TXQE);
+	set_cause(e, ICR_TXQE);
 }
 
 /* ---- Register file --------------------------------------------------------- */
@@ -960,7 +960,7 @@ static void reg_write(struct e1000 *e, uint32_t off, uint32_t val)
 		update_irq(e);
 		return;
 	case R_ICS:
-		raise(e, val & ICR_ALL);
+		set_cause(e, val & ICR_ALL);
 		return;
 	case R_IMS:
 		*reg(e, R_IMS) |= val & ICR_ALL;

@@ -137,7 +137,7 @@ static void update_irq(struct vlance *s)
 	}
 }
 
-static void raise(struct vlance *s, uint16_t bits)
+static void set_cause(struct vlance *s, uint16_t bits)
 {
 	s->csr[0] |= bits;
 	update_irq(s);
@@ -274,7 +274,7 @@ static void do_init(struct vlance *s)
 	s->tx_open = s->tx_big = false;
 	s->csr[0] = (uint16_t)((s->csr[0] & ~C0_STOP) | C0_INIT);
 	tell_mac(s);
-	raise(s, C0_IDON);
+	set_cause(s, C0_IDON);
 }
 
 /* ---- Receive ---------------------------------------------------------------- */
@@ -364,7 +364,7 @@ int vlance_receive(struct vlance *s, const void *frame, size_t len)
 			/* Every buffer is ours and still too small: the
 			 * frame is missed. */
 			s->csr[112]++;
-			raise(s, C0_MISS);
+			set_cause(s, C0_MISS);
 			return 0;
 		}
 		if (!vtimer_pending(&s->poll))
@@ -389,7 +389,7 @@ int vlance_receive(struct vlance *s, const void *frame, size_t len)
 	desc_write(s, rx_desc_addr(s, s->rx_cur),
 		   (uint16_t)(D_STP | (need == 1 ? D_ENP | match : 0)), need == 1 ? (uint32_t)flen : 0, true);
 	s->rx_cur = (s->rx_cur + need) % s->rx_len;
-	raise(s, C0_RINT);
+	set_cause(s, C0_RINT);
 	return 0;
 }
 
@@ -463,7 +463,7 @@ static void tx_process(struct vlance *s)
 			if (d.status & D_ENP) {
 				if (s->tx_big) {
 					/* Longer than a frame: babble, not sent. */
-					raise(s, C0_BABL);
+					set_cause(s, C0_BABL);
 				} else {
 					if (!s->link)
 						err = TD_LCAR;
@@ -479,7 +479,7 @@ static void tx_process(struct vlance *s)
 		s->tx_cur = (s->tx_cur + 1) % s->tx_len;
 	}
 	if (sent)
-		raise(s, C0_TINT);
+		set_cause(s, C0_TINT);
 }
 
 /* ---- Registers ---------------------------------------------------------------- */
