@@ -824,6 +824,42 @@ START_TEST(t_reload_paths)
 }
 END_TEST
 
+START_TEST(t_socket_perms)
+{
+	char text[1024], path[128], out[4096];
+	struct stat st;
+	snprintf(path, sizeof(path), "%s/pg10.sock", dir);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0660);            /* the default */
+	/* Mode and group apply on reload to sockets that stay, and the audit
+	 * log moves when its path changes. */
+	snprintf(text, sizeof(text),
+		 "[global]\nsocketMode = 0606\nsocketGroup = 12345\nauditLog = %s/audit2.log\n"
+		 "[vswitch sw0]\n[portgroup pg10]\nvswitch = sw0\nvlan = 10\n"
+		 "[portgroup pgnew]\nvswitch = sw0\n", dir);
+	reload_until(text, "\"pgnew\"");
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0606);
+	if (getuid() == 0)
+		ck_assert_int_eq(st.st_gid, 12345);
+	snprintf(path, sizeof(path), "%s/pgnew.sock", dir);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0606);
+	ck_assert_int_eq(ctl(out, sizeof(out), "set-vlan", "pgnew", "7", NULL, NULL), 0);
+	snprintf(path, sizeof(path), "%s/audit2.log", dir);
+	FILE *f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	size_t n = fread(out, 1, sizeof(out) - 1, f);
+	fclose(f);
+	out[n] = '\0';
+	ck_assert_ptr_nonnull(strstr(out, "cmd=\"set-vlan pgnew 7\""));
+	/* The control socket stays private whatever socketMode says. */
+	snprintf(path, sizeof(path), "%s/vswitchd.ctl", dir);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+}
+END_TEST
+
 static int udp_bind(int port)
 {
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
@@ -1056,6 +1092,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, t_ctl_perms);
 	tcase_add_test(tc, t_reload);
 	tcase_add_test(tc, t_reload_paths);
+	tcase_add_test(tc, t_socket_perms);
 	tcase_add_test(tc, t_vxlan_two_daemons);
 	tcase_add_test(tc, t_failover);
 	tcase_add_test(tc, t_config_errors);

@@ -187,6 +187,8 @@ static const char good[] =
 	"[global]\n"
 	"auditLog = /var/log/vsw-audit.log\n"
 	"helloTimeout = 250\n"
+	"socketMode = 666\n"
+	"socketGroup = 4242\n"
 	"[vswitch vSwitch0]\n"
 	"allowPromiscuous = false\n"
 	"forgedTransmits = accept\n"
@@ -215,6 +217,8 @@ START_TEST(t_config)
 					sizeof(err)), 0);
 	ck_assert_str_eq(c.run_dir, "/run/t");
 	ck_assert_uint_eq(c.hello_timeout_ms, 250);
+	ck_assert_uint_eq(c.socket_mode, 0666);
+	ck_assert_int_eq(c.socket_gid, 4242);
 	ck_assert_str_eq(c.audit_log, "/var/log/vsw-audit.log");
 	ck_assert_int_eq(c.nswitch, 1);
 	ck_assert(!c.sw[0].pol.allow_promisc);
@@ -251,6 +255,8 @@ START_TEST(t_config)
 	ck_assert_str_eq(c.run_dir, "/run/hostvm/vswitch");
 	ck_assert_str_eq(c.audit_log, "/run/hostvm/vswitch/audit.log");
 	ck_assert_uint_eq(c.hello_timeout_ms, 5000);
+	ck_assert_uint_eq(c.socket_mode, 0660);
+	ck_assert_int_eq(c.socket_gid, -1);
 }
 END_TEST
 
@@ -289,6 +295,9 @@ static const struct {
 	{ "[vswitch a]\n[portgroup p]\n[portgroup p]\n", "f:3: duplicate portgroup" },
 	{ "[vswitch a/b]\n", "f:1: [vswitch] needs a valid name" },
 	{ "[global]\nrunDir = relative\n", "f:2: runDir: must be an absolute" },
+	{ "[global]\nsocketMode = 0888\n", "f:2: socketMode: expected an octal" },
+	{ "[global]\nsocketMode = 0066\n", "f:2: socketMode: 0066 must be at most 0777 and give the owner rw" },
+	{ "[global]\nsocketGroup = no-such-group-hv\n", "f:2: socketGroup: no group" },
 	{ "[global]\nhelloTimeout = 10\n", "f:2: helloTimeout: 10 is out of range 100..60000" },
 	{ "[vswitch a]\njunk\n", "f:2: expected \"key = value\"" },
 	{ "[vswitch a]\n= 1\n", "f:2: missing key" },

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -306,6 +307,35 @@ static int global_key(struct parser *p, const char *k, const char *v)
 			return fail(p, p->line, "auditLog: must be an absolute path");
 		return copy_str(p, k, c->audit_log, sizeof(c->audit_log), v);
 	}
+	if (strcasecmp(k, "socketMode") == 0) {
+		unsigned m = 0;
+		size_t n = strlen(v);
+		if (n == 0 || n > 4)
+			return fail(p, p->line, "socketMode: expected an octal mode such as 0660");
+		for (size_t i = 0; i < n; i++) {
+			if (v[i] < '0' || v[i] > '7')
+				return fail(p, p->line, "socketMode: expected an octal mode such as 0660");
+			m = m * 8 + (unsigned)(v[i] - '0');
+		}
+		if (m > 0777 || !(m & 0600))
+			return fail(p, p->line, "socketMode: %s must be at most 0777 and give the owner rw", v);
+		c->socket_mode = m;
+		return 0;
+	}
+	if (strcasecmp(k, "socketGroup") == 0) {
+		char buf[1024];
+		struct group gr, *res = NULL;
+		if (getgrnam_r(v, &gr, buf, sizeof(buf), &res) == 0 && res) {
+			c->socket_gid = (long)res->gr_gid;
+			return 0;
+		}
+		uint64_t x;
+		if (v[0] >= '0' && v[0] <= '9' && parse_uint(p, k, v, 0, 0x7ffffffe, &x) == 0) {
+			c->socket_gid = (long)x;
+			return 0;
+		}
+		return fail(p, p->line, "socketGroup: no group \"%s\"", v);
+	}
 	if (strcasecmp(k, "helloTimeout") == 0) {
 		uint64_t x;
 		int r = parse_uint(p, k, v, 100, 60000, &x);
@@ -542,6 +572,8 @@ int vsw_conf_parse(const char *text, size_t len, const char *fname,
 		err[0] = '\0';
 	strcpy(c->run_dir, VSW_RUN_DIR);
 	c->hello_timeout_ms = 5000;
+	c->socket_mode = 0660;
+	c->socket_gid = -1;
 	if (run_dir) {
 		if (run_dir[0] != '/' || strlen(run_dir) > 80) {
 			free(p);

@@ -2,7 +2,8 @@
  *
  * An INI-like, line-oriented file:
  *     # comment
- *     [global]            runDir, auditLog, helloTimeout
+ *     [global]            runDir, auditLog, helloTimeout, socketMode,
+ *                         socketGroup
  *     [vswitch NAME]      allowPromiscuous, macChanges, forgedTransmits,
  *                         activeUplinks, standbyUplinks
  *     [uplink NAME]       vswitch, type (tap|vxlan), device, vni, local,
@@ -78,6 +79,8 @@ struct vsw_conf {
 	char run_dir[VSW_PATH_MAX];
 	char audit_log[256];
 	unsigned hello_timeout_ms;        /* [global] helloTimeout, default 5000 */
+	unsigned socket_mode;             /* [global] socketMode, default 0660 */
+	long socket_gid;                  /* [global] socketGroup, -1 = unchanged */
 	int nswitch, nuplink, npg;
 	struct vsw_conf_switch sw[VSW_MAX_SWITCHES];
 	struct vsw_conf_uplink up[VSW_MAX_UPLINKS];

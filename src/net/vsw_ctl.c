@@ -478,7 +478,7 @@ int vswd_ctl_open(struct vswd *d)
 	int n = snprintf(path, sizeof(path), "%s/vswitchd.ctl", d->conf.run_dir);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return -ENAMETOOLONG;
-	return vswd_listen(d, &d->ctl, path, 0600, ctl_accept, d);
+	return vswd_listen(d, &d->ctl, path, 0600, -1, ctl_accept, d);
 }
 
 void vswd_ctl_close(struct vswd *d)

@@ -109,7 +109,8 @@ static int pg_listen(struct vswd *d, struct vswd_pg *pg, bool vm, bool qemu)
 {
 	int r;
 	if (vm) {
-		r = vswd_listen(d, &pg->vm_l, pg->cfg.socket, 0660, vswd_accept_vm, pg);
+		r = vswd_listen(d, &pg->vm_l, pg->cfg.socket, (int)d->conf.socket_mode,
+				d->conf.socket_gid, vswd_accept_vm, pg);
 		if (r < 0) {
 			vswd_log(d, "portgroup \"%s\": cannot listen on %s: %s",
 				 pg->cfg.name, pg->cfg.socket, strerror(-r));
@@ -117,8 +118,8 @@ static int pg_listen(struct vswd *d, struct vswd_pg *pg, bool vm, bool qemu)
 		}
 	}
 	if (qemu && pg->cfg.qemu_socket[0]) {
-		r = vswd_listen(d, &pg->qemu_l, pg->cfg.qemu_socket, 0660,
-				vswd_accept_qemu, pg);
+		r = vswd_listen(d, &pg->qemu_l, pg->cfg.qemu_socket, (int)d->conf.socket_mode,
+				d->conf.socket_gid, vswd_accept_qemu, pg);
 		if (r < 0) {
 			vswd_log(d, "portgroup \"%s\": cannot listen on %s: %s",
 				 pg->cfg.name, pg->cfg.qemu_socket, strerror(-r));
@@ -192,6 +193,12 @@ static int reconcile(struct vswd *d, const struct vsw_conf *nc)
 		d->uplinks[i] = NULL;
 	}
 
+	/* Socket permissions apply to listeners made below and, at the end,
+	 * to those that stay. */
+	d->conf.socket_mode = nc->socket_mode;
+	d->conf.socket_gid = nc->socket_gid;
+	d->conf.hello_timeout_ms = nc->hello_timeout_ms;
+
 	/* Port groups, matched by name.  Removed ones go first, so that their
 	 * sockets are gone before new ones bind (a path may be reused). */
 	for (int g = 0; g < VSW_MAX_PORTGROUPS; g++) {
@@ -249,8 +256,21 @@ static int reconcile(struct vswd *d, const struct vsw_conf *nc)
 	for (int i = 0; i < nc->nuplink; i++)
 		if (!d->uplinks[i] && vswd_uplink_open(d, i) < 0)
 			err = err ? err : -EIO;
-	for (int i = 0; i < nc->npg; i++)
+	for (int i = 0; i < nc->npg; i++) {
 		vswd_pg_apply(d->pg[i]);
+		vswd_listener_perms(d->pg[i]->vm_l, (int)nc->socket_mode, nc->socket_gid);
+		vswd_listener_perms(d->pg[i]->qemu_l, (int)nc->socket_mode, nc->socket_gid);
+	}
+	if (d->audit_fd >= 0 && strcmp(oc.audit_log, nc->audit_log) != 0 && oc.audit_log[0]) {
+		int fd = open(nc->audit_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			close(d->audit_fd);
+			d->audit_fd = fd;
+		} else {
+			vswd_log(d, "audit log %s: %s (keeping the old one)", nc->audit_log,
+				 strerror(errno));
+		}
+	}
 	for (int i = 0; i < nc->nswitch; i++)
 		vswd_team_update(d->sw[i]);
 	return err;

@@ -135,8 +135,11 @@ struct vswd_port *vswd_port_new(struct vswd *d, enum vswd_port_kind kind, int fd
 void vswd_port_close(struct vswd_port *p);
 int vswd_port_attach(struct vswd_port *p, struct vswd_switch *sw);
 void vswd_port_detach(struct vswd_port *p);
+/* Listen on path with the given mode and group (gid -1: unchanged). */
 int vswd_listen(struct vswd *d, struct vswd_listener **out, const char *path,
-		int mode, uv_poll_cb cb, void *data);
+		int mode, long gid, uv_poll_cb cb, void *data);
+/* Re-apply mode and group to an open listener's socket file. */
+void vswd_listener_perms(struct vswd_listener *l, int mode, long gid);
 void vswd_listener_close(struct vswd_listener *l);
 void vswd_accept_vm(uv_poll_t *h, int status, int events);
 void vswd_accept_qemu(uv_poll_t *h, int status, int events);

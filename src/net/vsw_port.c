@@ -538,7 +538,7 @@ void vswd_flush(struct vswd *d)
 }
 
 int vswd_listen(struct vswd *d, struct vswd_listener **out, const char *path,
-		int mode, uv_poll_cb cb, void *data)
+		int mode, long gid, uv_poll_cb cb, void *data)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct stat st;
@@ -566,6 +566,8 @@ int vswd_listen(struct vswd *d, struct vswd_listener **out, const char *path,
 	mode_t old = umask((mode_t)(~mode & 0777));
 	int r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
+	if (r == 0 && gid >= 0 && chown(path, (uid_t)-1, (gid_t)gid) < 0)
+		r = -1;
 	if (r < 0 || chmod(path, (mode_t)mode) < 0 || listen(fd, 64) < 0) {
 		int e = -errno;
 		close(fd);
@@ -583,6 +585,17 @@ int vswd_listen(struct vswd *d, struct vswd_listener **out, const char *path,
 	uv_poll_start(&l->poll, UV_READABLE, cb);
 	*out = l;
 	return 0;
+}
+
+void vswd_listener_perms(struct vswd_listener *l, int mode, long gid)
+{
+	struct stat st;
+	if (!l || lstat(l->path, &st) < 0 || st.st_dev != l->dev || st.st_ino != l->ino)
+		return;
+	if (gid >= 0 && st.st_gid != (gid_t)gid && chown(l->path, (uid_t)-1, (gid_t)gid) < 0)
+		return;
+	if ((st.st_mode & 0777) != (mode_t)mode && chmod(l->path, (mode_t)mode) < 0)
+		return;
 }
 
 static void listener_closed(uv_handle_t *h)
