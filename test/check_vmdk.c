@@ -72,6 +72,16 @@ static void differential(int type, int child)
 	} else {
 		ck_assert_int_eq(vmdk_create(p, type, size, VMDK_ADAPTER_LSILOGIC, 4), 0);
 	}
+	/* The reference: a raw image written alongside, through the raw
+	 * back end, and a copy in memory. */
+	char rp[128];
+	struct blockdev *raw;
+	snprintf(rp, sizeof(rp), "%s/ref.raw", dir);
+	int rfd = open(rp, O_RDWR | O_CREAT, 0644);
+	ck_assert_int_ge(rfd, 0);
+	ck_assert_int_eq(pwrite(rfd, ref, size, 0), (ssize_t)size);
+	close(rfd);
+	ck_assert_int_eq(blockdev_open_raw(rp, 0, &raw), 0);
 	ck_assert_int_eq(vmdk_open(p, 0, &d), 0);
 	for (int i = 0; i < 4000; i++) {
 		uint64_t len = 1 + (uint64_t)random() % 200000;
@@ -79,9 +89,12 @@ static void differential(int type, int child)
 		if (random() & 1) {
 			fill_fast(buf, len);
 			ck_assert_int_eq(vmdk_pwrite(d, buf, len, off), 0);
+			ck_assert_int_eq(blockdev_pwrite(raw, buf, len, off), 0);
 			memcpy(ref + off, buf, len);
 		} else {
 			ck_assert_int_eq(vmdk_pread(d, got, len, off), 0);
+			ck_assert_mem_eq(got, ref + off, len);
+			ck_assert_int_eq(blockdev_pread(raw, got, len, off), 0);
 			ck_assert_mem_eq(got, ref + off, len);
 		}
 		if (i % 500 == 499)
@@ -95,13 +108,15 @@ static void differential(int type, int child)
 	ck_assert_int_eq(vmdk_pwrite(d, got, 10, size - 5), -EINVAL);
 	vmdk_close(d);
 	ck_assert_int_eq(vmdk_check(p, 0, stderr), 0);
-	/* The whole disk once more after the final close. */
+	/* The whole disk against the raw file after the final close. */
 	ck_assert_int_eq(vmdk_open(p, VMDK_RDONLY, &d), 0);
-	for (uint64_t off = 0; off < size; off += 1 << 20) {
+	for (uint64_t off = 0; off < size; off += 1 << 17) {
 		ck_assert_int_eq(vmdk_pread(d, got, 1 << 17, off), 0);
-		ck_assert_mem_eq(got, ref + off, 1 << 17);
+		ck_assert_int_eq(blockdev_pread(raw, buf, 1 << 17, off), 0);
+		ck_assert_mem_eq(got, buf, 1 << 17);
 	}
 	vmdk_close(d);
+	blockdev_close(raw);
 	free(ref);
 	free(buf);
 	free(got);

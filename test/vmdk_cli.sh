@@ -11,7 +11,7 @@ fails() {       # fails EXPECTED-TEXT CMD...: non-zero exit and Error: text
 	grep -q "^Error: .*$want" "$T/err" || { echo "no \"Error: ...$want\" from $*:"; cat "$T/err"; exit 1; }
 }
 "$VDM" -c -s 64M -a lsilogic -t 0 "$T/a.vmdk" | grep -q "creation successful"
-fails "" "$VDM" -c -s 64M -a scsi -t 0 "$T/b.vmdk"
+fails "adapter" "$VDM" -c -s 64M -a scsi -t 0 "$T/b.vmdk"
 fails "" "$VDM" -c -s 0 -a ide -t 0 "$T/b.vmdk"
 fails "unknown disk type" "$VDM" -c -s 1M -a ide -t 9 "$T/b.vmdk"
 fails "File exists" "$VDM" -c -s 1M -a ide -t 0 "$T/a.vmdk"
@@ -25,6 +25,9 @@ grep -q "^capacity: 67108864 bytes" "$T/info"
 grep -q "^geometry: 8/255/63" "$T/info"
 grep -q "^CID chain: [0-9a-f]\{8\}$" "$T/info"
 "$VDM" -R "$T/a.vmdk" | grep -q "consistent"
+"$VDM" -r "$T/a.vmdk" -a buslogic -t 2 "$T/b.vmdk" >/dev/null
+"$VDM" info "$T/b.vmdk" | grep -q "^geometry: 8/255/63"
+grep -q 'ddb.adapterType = "buslogic"' "$T/b.vmdk"
 # Damage: -R lists the problem and repairs it.
 gd=$(od -An -j56 -N8 -tu8 "$T/a.vmdk" | tr -d ' ')
 printf '\377\377\377\177' | dd of="$T/a.vmdk" bs=1 seek=$((gd * 512)) conv=notrunc 2>/dev/null

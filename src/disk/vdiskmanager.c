@@ -58,7 +58,7 @@ static void progress(void *opaque, uint64_t done, uint64_t total)
 	fflush(stdout);
 }
 
-static int convert(const char *src, int type, const char *dst)
+static int convert(const char *src, int type, enum vmdk_adapter adapter, const char *dst)
 {
 	struct blockdev *in, *out = NULL;
 	struct vmdk *v = NULL;
@@ -79,9 +79,9 @@ static int convert(const char *src, int type, const char *dst)
 		close(fd);
 		rc = blockdev_open_raw(dst, 0, &out);
 	} else if (type == VMDK_STREAM_OPTIMIZED) {
-		rc = vmdk_stream_create(dst, in->size, VMDK_ADAPTER_IDE, 4, &st);
+		rc = vmdk_stream_create(dst, in->size, adapter, 4, &st);
 	} else {
-		rc = vmdk_create(dst, (enum vmdk_type)type, in->size, VMDK_ADAPTER_IDE, 4);
+		rc = vmdk_create(dst, (enum vmdk_type)type, in->size, adapter, 4);
 		if (!rc)
 			rc = vmdk_open(dst, 0, &v);
 	}
@@ -144,7 +144,7 @@ static int info(const char *path)
 static void usage(void)
 {
 	fprintf(stderr, "usage: vdiskmanager -c -s SIZE -a ide|buslogic|lsilogic -t TYPE DISK\n"
-		"       vdiskmanager -r SRC -t TYPE|7 DST   (7: raw image)\n"
+		"       vdiskmanager -r SRC [-a ADAPTER] -t TYPE|7 DST   (7: raw image)\n"
 		"       vdiskmanager -x SIZE DISK   (expand)\n"
 		"       vdiskmanager -k DISK        (shrink)\n"
 		"       vdiskmanager -d DISK        (defragment)\n"
@@ -218,11 +218,15 @@ int main(int argc, char **argv)
 		int rc = vmdk_rename(rename_from, disk);
 		return rc ? fail(rename_from, rc) : 0;
 	}
+	enum vmdk_adapter a = !strcmp(adapter, "ide") ? VMDK_ADAPTER_IDE :
+			      !strcmp(adapter, "buslogic") ? VMDK_ADAPTER_BUSLOGIC :
+			      !strcmp(adapter, "lsilogic") ? VMDK_ADAPTER_LSILOGIC : -1;
+	if ((int)a < 0) {
+		fprintf(stderr, "Error: unknown adapter type %s (ide, buslogic or lsilogic)\n", adapter);
+		return 1;
+	}
 	if (create) {
-		enum vmdk_adapter a = !strcmp(adapter, "ide") ? VMDK_ADAPTER_IDE :
-				      !strcmp(adapter, "buslogic") ? VMDK_ADAPTER_BUSLOGIC :
-				      !strcmp(adapter, "lsilogic") ? VMDK_ADAPTER_LSILOGIC : -1;
-		if ((int)a < 0 || !size || parse_size(size, &bytes)) {
+		if (!size || parse_size(size, &bytes)) {
 			fprintf(stderr, "Error: -c needs -s SIZE and -a ide|buslogic|lsilogic\n");
 			return 1;
 		}
@@ -233,7 +237,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (src)
-		return convert(src, type, disk);
+		return convert(src, type, a, disk);
 	if (check) {
 		int rc = vmdk_check(disk, check == 2, stdout);
 		if (rc < 0)
