@@ -301,6 +301,29 @@ START_TEST(test_tables_differ)
 }
 END_TEST
 
+START_TEST(test_rgd_on_descriptor)
+{
+	struct vmdk *d;
+	uint8_t b[4096], g[4096];
+
+	make_image();
+	/* The redundant directory claims the descriptor's sectors, and the
+	 * primary has lost its table: writing must allocate a table and
+	 * rewrite the directory without clobbering the descriptor. */
+	put64(H_RGD, 1);
+	put32(get(H_GD, 8) * 512, 0);
+	ck_assert_int_eq(vmdk_open(img, 0, &d), 0);
+	memset(b, 0x5a, sizeof(b));
+	ck_assert_int_eq(vmdk_pwrite(d, b, sizeof(b), 3 << 20), 0);
+	vmdk_close(d);
+	ck_assert_int_eq(vmdk_open(img, VMDK_RDONLY, &d), 0);
+	ck_assert_int_eq(vmdk_pread(d, g, sizeof(g), 3 << 20), 0);
+	ck_assert_mem_eq(g, b, sizeof(b));
+	vmdk_close(d);
+	ck_assert_int_eq(check(0), 0);
+}
+END_TEST
+
 START_TEST(test_absurd_header)
 {
 	make_image();
@@ -448,6 +471,7 @@ int main(void)
 	tcase_add_test(tc, test_overlapping_grains);
 	tcase_add_test(tc, test_tables_differ);
 	tcase_add_test(tc, test_absurd_header);
+	tcase_add_test(tc, test_rgd_on_descriptor);
 	tcase_add_test(tc, test_descriptor_garbage);
 	tcase_add_test(tc, test_parent_chains);
 	tcase_add_test(tc, test_stream_damage);

@@ -128,8 +128,10 @@ int vmdk_sparse_load(struct vmdk_extent *e, bool rdonly)
 	rc = vmdk_full_pread(e->fd, e->gd, gd_bytes, h->gd_offset * VMDK_SECTOR);
 	if (rc)
 		return rc;
+	/* A redundant directory is used only where it cannot clobber the
+	 * header, descriptor or primary directory when it is rewritten. */
 	if ((h->flags & VMDK_FLAG_RGD) && h->rgd_offset && h->rgd_offset <= e->file_sectors &&
-	    gd_secs <= e->file_sectors - h->rgd_offset) {
+	    gd_secs <= e->file_sectors - h->rgd_offset && !vmdk_hits_metadata(e, h->rgd_offset, gd_secs)) {
 		e->rgd = malloc(gd_bytes);
 		if (!e->rgd)
 			return -ENOMEM;
