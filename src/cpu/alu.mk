@@ -21,3 +21,12 @@ EXTRA_DIST += test/cpu_diff_stubs32.c
 test/cpu_diff_native32: $(top_srcdir)/test/cpu_diff_stubs32.c
 	@$(MKDIR_P) test
 	$(AM_V_CC)$(CC) -m32 -std=gnu11 -O1 $(WARN_CFLAGS) -o $@ $(top_srcdir)/test/cpu_diff_stubs32.c
+
+if HAVE_CHECK
+# Unit tests of the group through the translator on the cpu_test machine.
+check_PROGRAMS += test/check_cpu_alu
+TESTS += test/check_cpu_alu
+test_check_cpu_alu_SOURCES = test/check_cpu_alu.c
+test_check_cpu_alu_CFLAGS = $(TEST_CFLAGS)
+test_check_cpu_alu_LDADD = test/libcputest.a $(CPU_LIBS) $(TEST_LIBS)
+endif
