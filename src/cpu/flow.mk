@@ -37,7 +37,8 @@ endif
 TESTS += test/cpu_flow_guest.sh
 check_SCRIPTS += test/cpu_flow_guest.sh
 EXTRA_DIST += test/cpu_flow_guest.sh test/guest/smc_real.asm test/guest/x87_basic.asm \
-	test/guest/flow_real.asm test/guest/flow_pm.asm test/guest/x87_pm.asm
+	test/guest/flow_real.asm test/guest/flow_pm.asm test/guest/x87_pm.asm \
+	test/guest/smc_pm.asm
 
 # Fuzzing: random code and register state through decode, translation and
 # execution (make fuzz-cpu; FUZZ_SECONDS bounds the run).
