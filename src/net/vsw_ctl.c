@@ -446,8 +446,9 @@ static void ctl_accept(uv_poll_t *h, int status, int events)
 		if (c->cred.uid != 0 && c->cred.uid != geteuid()) {
 			static const char deny[] = "ERR permission denied\n";
 			audit(d, &c->cred, "(connect)", "refused: uid not allowed");
-			if (send(fd, deny, sizeof(deny) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-				vswd_log(d, "control: refused uid %u", (unsigned)c->cred.uid);
+			ssize_t w = send(fd, deny, sizeof(deny) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+			vswd_log_peer(d, "control: refused uid %u pid %d%s", (unsigned)c->cred.uid,
+				      (int)c->cred.pid, w < 0 ? " (peer already gone)" : "");
 			close(fd);
 			free(c);
 			continue;

@@ -30,6 +30,37 @@ void vswd_log(struct vswd *d, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* Peers can connect as often as they like: their log lines are limited to
+ * a burst of 20 and then 1 per second, and the number left out is logged
+ * with the next line that gets through. */
+void vswd_log_peer(struct vswd *d, const char *fmt, ...)
+{
+	uint64_t now = uv_hrtime();
+	char msg[512];
+	va_list ap;
+
+	if (d->peer_log_tokens < 20.0)
+		d->peer_log_tokens += (double)(now - d->peer_log_last) / 1e9;
+	if (d->peer_log_tokens > 20.0 || d->peer_log_last == 0)
+		d->peer_log_tokens = 20.0;
+	d->peer_log_last = now;
+	if (d->peer_log_tokens < 1.0) {
+		d->peer_log_dropped++;
+		return;
+	}
+	d->peer_log_tokens -= 1.0;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (d->peer_log_dropped) {
+		vswd_log(d, "%s (%llu earlier peer messages not logged)", msg,
+			 (unsigned long long)d->peer_log_dropped);
+		d->peer_log_dropped = 0;
+	} else {
+		vswd_log(d, "%s", msg);
+	}
+}
+
 struct vswd_switch *vswd_find_switch(struct vswd *d, const char *name)
 {
 	for (int i = 0; i < VSW_MAX_SWITCHES; i++)

@@ -115,6 +115,8 @@ struct vswd {
 	struct vswd_stats stats;
 	uint8_t *scratch;                 /* uplink receive buffer */
 	int audit_fd;
+	double peer_log_tokens;           /* vswd_log_peer rate limit */
+	uint64_t peer_log_last, peer_log_dropped;
 	bool started;
 	bool stopping;
 };
@@ -128,6 +130,9 @@ void vswd_team_update(struct vswd_switch *sw);   /* pick the active uplink */
 struct vswd_pg *vswd_find_pg(struct vswd *d, const char *name);
 struct vswd_switch *vswd_find_switch(struct vswd *d, const char *name);
 void vswd_log(struct vswd *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* A log line caused by a peer (connections): rate-limited. */
+void vswd_log_peer(struct vswd *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* vsw_port.c */

@@ -255,7 +255,7 @@ static bool do_hello(struct vswd_port *p, const uint8_t *msg, size_t len)
 			uv_timer_stop(&p->timer);
 			snprintf(reply, sizeof(reply), "OK %d\n", p->slot);
 			send_ctrl(p, reply);
-			vswd_log(d, "port %s/%d: vm \"%s\" nic %d portgroup \"%s\"",
+			vswd_log_peer(d, "port %s/%d: vm \"%s\" nic %d portgroup \"%s\"",
 				 p->sw->name, p->slot, p->vm, p->nic, p->pg->cfg.name);
 			return true;
 		}
@@ -687,7 +687,7 @@ void vswd_accept_qemu(uv_poll_t *h, int status, int events)
 		}
 		p->hello_done = true;
 		pg->qemu_port = p;
-		vswd_log(d, "port %s/%d: qemu client on portgroup \"%s\"",
+		vswd_log_peer(d, "port %s/%d: qemu client on portgroup \"%s\"",
 			 p->sw->name, p->slot, pg->cfg.name);
 		port_update_events(p);
 	}
