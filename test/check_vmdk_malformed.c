@@ -324,6 +324,40 @@ START_TEST(test_rgd_on_descriptor)
 }
 END_TEST
 
+/* Writing through a table whose primary or redundant directory entry
+ * is lost or bad: the flush must not write the table where the bad
+ * entry points, and afterwards both copies are good. */
+static void write_through_damaged(uint64_t dir_field, uint32_t bad)
+{
+	struct vmdk *d;
+	uint8_t b[4096], g[4096];
+
+	unlink(img);
+	make_image();
+	put32(get(dir_field, 8) * 512, bad);
+	ck_assert_int_eq(vmdk_open(img, 0, &d), 0);
+	memset(b, 0x77, sizeof(b));
+	ck_assert_int_eq(vmdk_pwrite(d, b, sizeof(b), 5 * 65536), 0);
+	vmdk_close(d);
+	ck_assert_int_eq(vmdk_open(img, VMDK_RDONLY, &d), 0);
+	ck_assert_int_eq(vmdk_pread(d, g, sizeof(g), 5 * 65536), 0);
+	ck_assert_mem_eq(g, b, sizeof(b));
+	ck_assert_int_eq(vmdk_pread(d, g, sizeof(g), 65536), 0);
+	ck_assert_int_eq(g[0], 0x22);
+	vmdk_close(d);
+	ck_assert_int_eq(check(0), 0);
+	ck_assert_uint_eq(gte(0, 5), gte(1, 5));
+}
+
+START_TEST(test_write_damaged_directory)
+{
+	write_through_damaged(H_GD, 0);         /* primary entry lost */
+	write_through_damaged(H_GD, 1);         /* primary on the header */
+	write_through_damaged(H_RGD, 2);        /* redundant on the descriptor */
+	write_through_damaged(H_RGD, 0x7ffffff0u);
+}
+END_TEST
+
 START_TEST(test_absurd_header)
 {
 	make_image();
@@ -472,6 +506,7 @@ int main(void)
 	tcase_add_test(tc, test_tables_differ);
 	tcase_add_test(tc, test_absurd_header);
 	tcase_add_test(tc, test_rgd_on_descriptor);
+	tcase_add_test(tc, test_write_damaged_directory);
 	tcase_add_test(tc, test_descriptor_garbage);
 	tcase_add_test(tc, test_parent_chains);
 	tcase_add_test(tc, test_stream_damage);

@@ -97,6 +97,7 @@ int vmdk_sparse_load(struct vmdk_extent *e, bool rdonly)
 		return -EINVAL;
 	}
 	e->was_unclean = h->unclean_shutdown != 0;
+	e->rdonly = rdonly;
 	e->compressed = (h->flags & VMDK_FLAG_COMPRESSED) != 0;
 	if (e->compressed && h->compress_algorithm != 1) {
 		vmdk_set_error("unknown compression %u", h->compress_algorithm);
@@ -180,6 +181,24 @@ static int gt_get(struct vmdk_extent *e, uint32_t gdi, uint32_t **out)
 		return rc;
 	}
 	*out = e->gts[gdi];
+	/* Writable: a primary or redundant entry that is missing or bad gets a
+	 * fresh copy of the table at the end of the file (written, then
+	 * pointed at, by the next flush), so a flush never writes a table
+	 * where a bad entry points. */
+	if (!e->rdonly && (!gt_sane(e, e->gd[gdi]) || (e->rgd && !gt_sane(e, e->rgd[gdi])))) {
+		if (e->file_sectors + 2 * gt_secs(e) > 0xffffffffull)
+			return -EFBIG;
+		if (e->rgd && !gt_sane(e, e->rgd[gdi])) {
+			e->rgd[gdi] = (uint32_t)e->file_sectors;
+			e->file_sectors += gt_secs(e);
+		}
+		if (!gt_sane(e, e->gd[gdi])) {
+			e->gd[gdi] = (uint32_t)e->file_sectors;
+			e->file_sectors += gt_secs(e);
+		}
+		e->gt_dirty[gdi] = 1;
+		e->gd_dirty = true;
+	}
 	return 0;
 }
 

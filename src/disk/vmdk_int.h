@@ -58,6 +58,7 @@ struct vmdk_extent {
 	bool data_dirty;        /* grains written since the last flush */
 	bool compressed;
 	bool was_unclean;       /* uncleanShutdown was set when opened */
+	bool rdonly;
 	char *file;             /* file name as in the descriptor */
 };
 
