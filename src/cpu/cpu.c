@@ -31,6 +31,7 @@ int cpu_create(const struct cpu_env *env, struct cpu **out)
 	cpu_tc_attach(c);
 	if (getenv("HOSTVM_CPU_TRACE") && *getenv("HOSTVM_CPU_TRACE"))
 		c->trace = fopen(getenv("HOSTVM_CPU_TRACE"), "w");
+	c->trace_tu = getenv("HOSTVM_CPU_TRACE_TU") != NULL;
 	cpu_reset(c);
 	*out = c;
 	return 0;

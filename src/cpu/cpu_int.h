@@ -194,8 +194,10 @@ struct cpu {
 	uint64_t insn_limit;
 	bool stop_on_hlt;
 	/* Debugging: when set (HOSTVM_CPU_TRACE=FILE at cpu_create), every
-	 * instruction runs as its own TU and its state is logged first. */
+	 * instruction runs as its own TU and its state is logged first (with
+	 * trace_tu, TUs run whole and each is logged at its start). */
 	FILE *trace;
+	bool trace_tu;           /* HOSTVM_CPU_TRACE_TU: log whole TUs instead */
 };
 
 /* ---- Decoded instructions -------------------------------------------- */
@@ -241,7 +243,16 @@ static inline bool cpu_modrm_is_reg(const struct cpu_insn *i) { return i->mod ==
 /* ---- Services -------------------------------------------------------- */
 
 /* Effective address offset of the ModRM memory operand (masked to adsize). */
-uint32_t cpu_ea(const struct cpu *c, const struct cpu_insn *i);
+static inline uint32_t cpu_ea(const struct cpu *c, const struct cpu_insn *i)
+{
+	uint32_t a = i->disp;
+
+	if (i->base != CPU_REG_NONE)
+		a += c->gpr[i->base];
+	if (i->index != CPU_REG_NONE)
+		a += c->gpr[i->index] << i->scale;
+	return i->adsize == 2 ? (a & 0xffff) : a;
+}
 
 /* Register access by operand size.  8-bit: 0-3 = AL..BL, 4-7 = AH..BH. */
 static inline uint32_t cpu_reg8(const struct cpu *c, unsigned r)
@@ -273,11 +284,83 @@ static inline void cpu_set_reg(struct cpu *c, unsigned r, unsigned size, uint32_
 /* Virtual-address memory access through segment seg at offset off
  * (mem.c).  They check the segment (limit, type; #GP(0) or #SS(0)), then
  * translate (#PF with CR2), then access RAM, ROM or MMIO.  size 1, 2, 4. */
-uint32_t cpu_read(struct cpu *c, unsigned seg, uint32_t off, unsigned size);
-void cpu_write(struct cpu *c, unsigned seg, uint32_t off, unsigned size, uint32_t v);
+uint32_t cpu_read_slow(struct cpu *c, unsigned seg, uint32_t off, unsigned size);
+void cpu_write_slow(struct cpu *c, unsigned seg, uint32_t off, unsigned size, uint32_t v);
+uint32_t cpu_rmw_read_slow(struct cpu *c, unsigned seg, uint32_t off, unsigned size);
+
+static inline uint32_t cpu_ld(const uint8_t *p, unsigned size)
+{
+	uint16_t w;
+	uint32_t d;
+
+	switch (size) {
+	case 1:
+		return *p;
+	case 2:
+		__builtin_memcpy(&w, p, 2);   /* little-endian host */
+		return w;
+	default:
+		__builtin_memcpy(&d, p, 4);
+		return d;
+	}
+}
+
+static inline void cpu_st(uint8_t *p, unsigned size, uint32_t v)
+{
+	uint16_t w = (uint16_t)v;
+
+	switch (size) {
+	case 1:
+		*p = (uint8_t)v;
+		break;
+	case 2:
+		__builtin_memcpy(p, &w, 2);
+		break;
+	default:
+		__builtin_memcpy(p, &v, 4);
+		break;
+	}
+}
+
+/* The inline fast path: segment within limits, access within one page,
+ * soft-TLB hit.  Everything else (faults included) is the slow path. */
+static inline uint8_t *cpu_fast_ptr(struct cpu *c, unsigned seg, uint32_t off, unsigned size,
+				    bool ok, unsigned acc)
+{
+	const struct cpu_segreg *s = &c->seg[seg];
+	uint32_t lin = s->base + off;
+
+	if (__builtin_expect(!ok || off < s->lo || off > s->hi || s->hi - off < size - 1 ||
+			     (lin & 0xfff) > 4096 - size, 0))
+		return 0;
+	return mmu_fast(&c->mmu, lin, acc | c->mmu_user);
+}
+
+static inline uint32_t cpu_read(struct cpu *c, unsigned seg, uint32_t off, unsigned size)
+{
+	uint8_t *p = cpu_fast_ptr(c, seg, off, size, c->seg[seg].rd_ok, MMU_R);
+
+	return __builtin_expect(p != 0, 1) ? cpu_ld(p, size) : cpu_read_slow(c, seg, off, size);
+}
+
+static inline void cpu_write(struct cpu *c, unsigned seg, uint32_t off, unsigned size, uint32_t v)
+{
+	uint8_t *p = cpu_fast_ptr(c, seg, off, size, c->seg[seg].wr_ok, MMU_W);
+
+	if (__builtin_expect(p != 0, 1))
+		cpu_st(p, size, v);
+	else
+		cpu_write_slow(c, seg, off, size, v);
+}
+
 /* Read checking that the location is also writable (the read half of a
  * read-modify-write): no state changes if the later write would fault. */
-uint32_t cpu_rmw_read(struct cpu *c, unsigned seg, uint32_t off, unsigned size);
+static inline uint32_t cpu_rmw_read(struct cpu *c, unsigned seg, uint32_t off, unsigned size)
+{
+	uint8_t *p = cpu_fast_ptr(c, seg, off, size, c->seg[seg].wr_ok, MMU_W);
+
+	return __builtin_expect(p != 0, 1) ? cpu_ld(p, size) : cpu_rmw_read_slow(c, seg, off, size);
+}
 /* Checks that [off, off+len) of seg can be written (segment and paging),
  * faulting if not; for multi-part writes that must not fault half way. */
 void cpu_check_write(struct cpu *c, unsigned seg, uint32_t off, uint32_t len);

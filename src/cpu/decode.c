@@ -326,14 +326,3 @@ short_or_long:
 	i->flags = CPU_OPF_END;
 	return 0;
 }
-
-uint32_t cpu_ea(const struct cpu *c, const struct cpu_insn *i)
-{
-	uint32_t a = i->disp;
-
-	if (i->base != CPU_REG_NONE)
-		a += c->gpr[i->base];
-	if (i->index != CPU_REG_NONE)
-		a += c->gpr[i->index] << i->scale;
-	return i->adsize == 2 ? (a & 0xffff) : a;
-}

@@ -32,7 +32,7 @@
 #define TC_HASH 16384              /* power of two */
 #define TC_PHASH 4096              /* power of two */
 /* Timers and the exit flag are looked at least this often (instructions). */
-#define CPU_TIMER_SLICE 512
+#define CPU_TIMER_SLICE 4096
 
 struct cpu_tu_link {
 	struct cpu_tu *tu;
@@ -323,6 +323,16 @@ static struct cpu_tu *tu_lookup(struct cpu *c)
 	return tu;
 }
 
+/* One line per instruction before it runs (HOSTVM_CPU_TRACE): for
+ * comparing executions with another emulator's log. */
+static void trace_insn(struct cpu *c)
+{
+	fprintf(c->trace, "%04x:%08x EAX=%08x EBX=%08x ECX=%08x EDX=%08x ESI=%08x EDI=%08x "
+		"EBP=%08x ESP=%08x EFL=%08x\n", c->seg[CPU_CS].sel, c->eip, c->gpr[CPU_EAX],
+		c->gpr[CPU_EBX], c->gpr[CPU_ECX], c->gpr[CPU_EDX], c->gpr[CPU_ESI], c->gpr[CPU_EDI],
+		c->gpr[CPU_EBP], c->gpr[CPU_ESP], cpu_flags(c));
+}
+
 /* Runs tu's instructions; returns how many completed. */
 static unsigned tu_exec(struct cpu *c, struct cpu_tu *tu, unsigned max)
 {
@@ -331,6 +341,8 @@ static unsigned tu_exec(struct cpu *c, struct cpu_tu *tu, unsigned max)
 	c->tu_cur = tu;
 	c->tu_abort = false;
 	for (; i < end; i++) {
+		if (c->trace_tu && i > tu->insn)
+			trace_insn(c);
 		c->next_eip = c->eip + i->len;
 		i->fn(c, i);
 		c->eip = c->next_eip;
@@ -463,16 +475,6 @@ static bool cpu_take_interrupt(struct cpu *c)
 	return false;
 }
 
-/* One line per instruction before it runs (HOSTVM_CPU_TRACE): for
- * comparing executions with another emulator's log. */
-static void trace_insn(struct cpu *c)
-{
-	fprintf(c->trace, "%04x:%08x EAX=%08x EBX=%08x ECX=%08x EDX=%08x ESI=%08x EDI=%08x "
-		"EBP=%08x ESP=%08x EFL=%08x\n", c->seg[CPU_CS].sel, c->eip, c->gpr[CPU_EAX],
-		c->gpr[CPU_EBX], c->gpr[CPU_ECX], c->gpr[CPU_EDX], c->gpr[CPU_ESI], c->gpr[CPU_EDI],
-		c->gpr[CPU_EBP], c->gpr[CPU_ESP], cpu_flags(c));
-}
-
 /* Runs TUs until the timer slice is used up or something needs the outer
  * loop's attention (interrupt line, exit request, halt, mode change). */
 static void cpu_run_slice(struct cpu *c)
@@ -498,8 +500,10 @@ static void cpu_run_slice(struct cpu *c)
 		c->shadow = false;
 		if (c->trace) {
 			trace_insn(c);
-			c->stats.insns += tu_exec(c, tu, 1);
-			return;
+			if (!c->trace_tu) {
+				c->stats.insns += tu_exec(c, tu, 1);
+				return;
+			}
 		}
 		if (c->eflags & CPU_TF) {
 			/* Single-step: one instruction, then the #DB trap. */
@@ -509,8 +513,13 @@ static void cpu_run_slice(struct cpu *c)
 			return;
 		}
 		c->stats.insns += tu_exec(c, tu, tu->n);
-		if (!tu->host || c->halted || c->irq || c->nmi_pending || shadow || c->shadow ||
+		if (!tu->host || c->halted || (c->irq && (c->eflags & CPU_IF)) || c->nmi_pending ||
+		    shadow || c->shadow ||
 		    atomic_load(&c->exit_req) || c->shutdown || epoch != c->tlb_epoch)
+			return;
+		/* A device access may have changed the memory map (PAM, BARs):
+		 * the soft TLB must not outlive it by even one TU. */
+		if (pmap_generation(c->env.pm) != c->mmu.gen)
 			return;
 		if (c->insn_limit && c->stats.insns >= c->insn_limit)
 			return;

@@ -73,18 +73,6 @@ static struct mmu_xlate xlate(struct cpu *c, uint32_t lin, unsigned acc)
 	return x;
 }
 
-static uint32_t ld(const uint8_t *p, unsigned size)
-{
-	uint32_t v = 0;
-
-	memcpy(&v, p, size);   /* little-endian host */
-	return v;
-}
-
-static void st(uint8_t *p, unsigned size, uint32_t v)
-{
-	memcpy(p, &v, size);
-}
 
 /* Slow-path read of size bytes at lin (acc: MMU_R, or MMU_W for the read
  * half of a read-modify-write), possibly crossing a page. */
@@ -98,7 +86,7 @@ static uint32_t lin_read_slow(struct cpu *c, uint32_t lin, unsigned size, unsign
 	if (first >= size) {
 		a = xlate(c, lin, acc);
 		if (a.host && (acc & 3) == MMU_R)
-			return ld(a.host, size);
+			return cpu_ld(a.host, size);
 		return pmap_read(c->env.pm, a.gpa, size);
 	}
 	a = xlate(c, lin, acc);
@@ -120,7 +108,7 @@ static void lin_write_slow(struct cpu *c, uint32_t lin, unsigned size, uint32_t 
 	if (first >= size) {
 		a = xlate(c, lin, acc);
 		if (a.host)
-			st(a.host, size, v);
+			cpu_st(a.host, size, v);
 		else
 			pmap_write(c->env.pm, a.gpa, size, v);
 		return;
@@ -140,7 +128,7 @@ static inline uint32_t lin_read(struct cpu *c, uint32_t lin, unsigned size, unsi
 		uint8_t *p = mmu_fast(&c->mmu, lin, acc);
 
 		if (p)
-			return ld(p, size);
+			return cpu_ld(p, size);
 	}
 	return lin_read_slow(c, lin, size, acc);
 }
@@ -151,26 +139,26 @@ static inline void lin_write(struct cpu *c, uint32_t lin, unsigned size, uint32_
 		uint8_t *p = mmu_fast(&c->mmu, lin, acc);
 
 		if (p) {
-			st(p, size, v);
+			cpu_st(p, size, v);
 			return;
 		}
 	}
 	lin_write_slow(c, lin, size, v, acc);
 }
 
-uint32_t cpu_read(struct cpu *c, unsigned seg, uint32_t off, unsigned size)
+uint32_t cpu_read_slow(struct cpu *c, unsigned seg, uint32_t off, unsigned size)
 {
 	seg_check(c, seg, off, size, false);
 	return lin_read(c, c->seg[seg].base + off, size, MMU_R | c->mmu_user);
 }
 
-void cpu_write(struct cpu *c, unsigned seg, uint32_t off, unsigned size, uint32_t v)
+void cpu_write_slow(struct cpu *c, unsigned seg, uint32_t off, unsigned size, uint32_t v)
 {
 	seg_check(c, seg, off, size, true);
 	lin_write(c, c->seg[seg].base + off, size, v, MMU_W | c->mmu_user);
 }
 
-uint32_t cpu_rmw_read(struct cpu *c, unsigned seg, uint32_t off, unsigned size)
+uint32_t cpu_rmw_read_slow(struct cpu *c, unsigned seg, uint32_t off, unsigned size)
 {
 	uint32_t lin = c->seg[seg].base + off;
 
@@ -179,7 +167,7 @@ uint32_t cpu_rmw_read(struct cpu *c, unsigned seg, uint32_t off, unsigned size)
 		uint8_t *p = mmu_fast(&c->mmu, lin, MMU_W | c->mmu_user);
 
 		if (p)
-			return ld(p, size);
+			return cpu_ld(p, size);
 	}
 	return lin_read_slow(c, lin, size, MMU_W | c->mmu_user);
 }
