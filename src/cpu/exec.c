@@ -341,8 +341,6 @@ static unsigned tu_exec(struct cpu *c, struct cpu_tu *tu, unsigned max)
 	c->tu_cur = tu;
 	c->tu_abort = false;
 	for (; i < end; i++) {
-		if (c->trace_tu && i > tu->insn)
-			trace_insn(c);
 		c->next_eip = c->eip + i->len;
 		i->fn(c, i);
 		c->eip = c->next_eip;
