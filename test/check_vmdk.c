@@ -234,6 +234,23 @@ START_TEST(test_child)
 	ck_assert_int_eq(vmdk_create_child(c, p), 0);
 	ck_assert_int_eq(vmdk_open(c, 0, &d), 0);
 	vmdk_get_info(d, &i1);
+	ck_assert_str_eq(i1.parent_hint, "base.vmdk");  /* same directory: by name */
+	{
+		/* Elsewhere: by absolute path, and it opens. */
+		char sub[160], c2[192];
+		struct vmdk *d2;
+		struct vmdk_info i3;
+		snprintf(sub, sizeof(sub), "%s/sub", dir);
+		ck_assert_int_eq(mkdir(sub, 0755), 0);
+		snprintf(c2, sizeof(c2), "%s/c2.vmdk", sub);
+		ck_assert_int_eq(vmdk_create_child(c2, p), 0);
+		ck_assert_int_eq(vmdk_open(c2, VMDK_RDONLY, &d2), 0);
+		vmdk_get_info(d2, &i3);
+		ck_assert_int_eq(i3.parent_hint[0], '/');
+		ck_assert_int_eq(vmdk_pread(d2, got, sizeof(got), 65536), 0);
+		ck_assert_mem_eq(got, buf, sizeof(got));
+		vmdk_close(d2);
+	}
 	ck_assert_int_eq(vmdk_pread(d, got, sizeof(got), 65536), 0);
 	ck_assert_mem_eq(got, buf, sizeof(buf));
 	memset(buf, 0xcd, 100);

@@ -226,20 +226,55 @@ int vmdk_create(const char *path, enum vmdk_type type, uint64_t capacity,
 	return -ENOTSUP;
 }
 
+/* How a child at path names parent_path: by its file name when both are
+ * in the same directory (the pair can then be moved together), else by
+ * its absolute path. */
+static int parent_hint(const char *path, const char *parent_path, char *out, size_t outsz)
+{
+	char pdir[PATH_MAX], cdir[PATH_MAX], rp[PATH_MAX], rc_[PATH_MAX];
+	char *slash;
+
+	if (!realpath(parent_path, rp))
+		return -errno;
+	snprintf(cdir, sizeof(cdir), "%s", path);
+	slash = strrchr(cdir, '/');
+	if (slash)
+		*slash = '\0';
+	else
+		strcpy(cdir, ".");
+	if (!realpath(cdir, rc_))
+		return -errno;
+	snprintf(pdir, sizeof(pdir), "%s", rp);
+	slash = strrchr(pdir, '/');
+	*slash = '\0';
+	if (strcmp(pdir[0] ? pdir : "/", rc_) == 0)
+		return snprintf(out, outsz, "%s", slash + 1) < (int)outsz ? 0 : -ENAMETOOLONG;
+	return snprintf(out, outsz, "%s", rp) < (int)outsz ? 0 : -ENAMETOOLONG;
+}
+
 int vmdk_create_child(const char *path, const char *parent_path)
 {
 	struct vmdk *p;
-	char desc[4096], ext[PATH_MAX + 64];
+	char desc[4096], ext[PATH_MAX + 64], hint[PATH_MAX];
 	uint64_t sectors;
+	enum vmdk_adapter a;
 	int rc = vmdk_open(parent_path, VMDK_RDONLY, &p);
 
 	if (rc)
 		return rc;
+	rc = parent_hint(path, parent_path, hint, sizeof(hint));
+	if (rc) {
+		vmdk_close(p);
+		return rc;
+	}
 	sectors = p->bd.size / 512;
+	a = !strcmp(p->adapter, "buslogic") ? VMDK_ADAPTER_BUSLOGIC :
+	    !strcmp(p->adapter, "lsilogic") ? VMDK_ADAPTER_LSILOGIC : VMDK_ADAPTER_IDE;
 	snprintf(ext, sizeof(ext), "RW %llu SPARSE \"%s\"", (unsigned long long)sectors, base_name(path));
-	vmdk_make_desc(desc, sizeof(desc), "monolithicSparse", sectors, ext, p->cid, parent_path,
-		  VMDK_ADAPTER_IDE, 4);
+	rc = vmdk_make_desc(desc, sizeof(desc), "monolithicSparse", sectors, ext, p->cid, hint, a, 4);
 	vmdk_close(p);
+	if (rc >= (int)sizeof(desc))
+		return -ENAMETOOLONG;
 	return vmdk_create_sparse(path, sectors, desc);
 }
 
