@@ -1025,10 +1025,11 @@ START_TEST(octet_and_size_counters)
 	}
 	lo = rd(0x4088);
 	hi = rd(0x408c);
-	ck_assert_uint_eq(lo, 5 * 1500);
+	/* FCS stripped (SECRC) but counted. */
+	ck_assert_uint_eq(lo, 5 * 1504);
 	ck_assert_uint_eq(hi, 0);
 	ck_assert_uint_eq(rd(0x4088), 0);
-	ck_assert_uint_eq(rd(0x40c0), 5 * 1500);      /* TORL */
+	ck_assert_uint_eq(rd(0x40c0), 5 * 1504);      /* TORL */
 	ck_assert_uint_eq(rd(0x4070), 5);              /* PRC1522 */
 }
 END_TEST

@@ -611,8 +611,9 @@ int e1000_receive(struct e1000 *e, const void *frame, size_t len)
 	*reg(e, R_RDH) = h;
 	stat_add(e, S_GPRC, 1);
 	stat_add(e, S_TPR, 1);
-	stat_add64(e, S_GORCL, flen);
-	stat_add64(e, S_TORL, flen);
+	/* Octet counts and size bins include the FCS, stripped or not. */
+	stat_add64(e, S_GORCL, flen + (rctl & RCTL_SECRC ? 4 : 0));
+	stat_add64(e, S_TORL, flen + (rctl & RCTL_SECRC ? 4 : 0));
 	stat_size(e, S_PRC64, flen + (rctl & RCTL_SECRC ? 4 : 0));
 	if (!memcmp(f, "\xff\xff\xff\xff\xff\xff", 6))
 		stat_add(e, S_BPRC, 1);
