@@ -138,6 +138,9 @@ struct e1000 {
 	uint16_t tx_vlan;
 	bool tx_vle;
 	uint8_t rx_frame[FRAME_MAX_LPE + 8];
+	/* Scratch for TSO segments and VLAN tag insertion (off the stack). */
+	uint8_t tx_seg[FRAME_MAX_LPE];
+	uint8_t tx_tagged[FRAME_MAX_LPE + 4];
 };
 
 static uint32_t *reg(struct e1000 *e, uint32_t off) { return &e->regs[off / 4]; }
@@ -692,11 +695,11 @@ static void tx_stats(struct e1000 *e, const uint8_t *f, size_t len)
  * or, in MAC loopback (RCTL.LBM), our own receiver. */
 static void tx_emit(struct e1000 *e, uint8_t *f, size_t len)
 {
-	uint8_t tagged[FRAME_MAX_LPE + 4];
+	uint8_t *tagged = e->tx_tagged;
 
 	if (len < 14)
 		return;
-	if (e->tx_vle && (*reg(e, R_CTRL) & CTRL_VME) && len + 4 <= sizeof(tagged)) {
+	if (e->tx_vle && (*reg(e, R_CTRL) & CTRL_VME) && len + 4 <= sizeof(e->tx_tagged)) {
 		memcpy(tagged, f, 12);
 		put16be(tagged + 12, vet(e));
 		put16be(tagged + 14, e->tx_vlan);
@@ -719,12 +722,12 @@ static void tx_tso(struct e1000 *e)
 	const struct tx_ctx *c = &e->ctx;
 	unsigned hl = c->hdrlen, mss = c->mss;
 	bool tcp = c->tucmd & TUCMD_TCP, ipv4 = c->tucmd & TUCMD_IP;
-	uint8_t seg[FRAME_MAX_LPE];
+	uint8_t *seg = e->tx_seg;
 	size_t total, off;
 	uint32_t seq = 0;
 	uint16_t ipid = 0;
 
-	if (!mss || hl < 14 || hl > e->tx_len || hl + mss > sizeof(seg) ||
+	if (!mss || hl < 14 || hl > e->tx_len || hl + mss > sizeof(e->tx_seg) ||
 	    c->tucss + (tcp ? 20u : 8u) > hl || c->ipcss + (ipv4 ? 20u : 40u) > hl)
 		return;
 	total = e->tx_len - hl;
