@@ -775,6 +775,35 @@ START_TEST(test_aio_raw)
 }
 END_TEST
 
+START_TEST(test_rename)
+{
+	char p[128], q[128], other[128], cmd[256];
+	uint8_t b[65536], g[65536];
+	struct vmdk *d;
+
+	snprintf(p, sizeof(p), "%s/old.vmdk", dir);
+	snprintf(q, sizeof(q), "%s/new.vmdk", dir);
+	snprintf(other, sizeof(other), "%s/other.vmdk", dir);
+	ck_assert_int_eq(vmdk_create(p, VMDK_SPLIT_SPARSE, 3 << 20, VMDK_ADAPTER_IDE, 4), 0);
+	ck_assert_int_eq(vmdk_create(other, VMDK_MONOLITHIC_SPARSE, 1 << 20, VMDK_ADAPTER_IDE, 4), 0);
+	ck_assert_int_eq(vmdk_open(p, 0, &d), 0);
+	fill_fast(b, sizeof(b));
+	ck_assert_int_eq(vmdk_pwrite(d, b, sizeof(b), 1 << 20), 0);
+	ck_assert_int_eq(vmdk_rename(p, q), -EEXIST);  /* in use (here) */
+	vmdk_close(d);
+	ck_assert_int_eq(vmdk_rename(p, other), -EEXIST);
+	ck_assert_int_eq(vmdk_rename(p, q), 0);
+	snprintf(cmd, sizeof(cmd), "ls %s | grep -q '^old'", dir);
+	ck_assert_int_ne(system(cmd), 0);       /* nothing left of the old name */
+	ck_assert_int_eq(vmdk_open(q, VMDK_RDONLY, &d), 0);
+	ck_assert_int_eq(vmdk_pread(d, g, sizeof(g), 1 << 20), 0);
+	ck_assert_mem_eq(g, b, sizeof(b));
+	vmdk_close(d);
+	snprintf(cmd, sizeof(cmd), "grep -q '\"new-s001.vmdk\"' %s", q);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("vmdk");
@@ -799,6 +828,7 @@ int main(void)
 	tcase_add_test(tc, test_redundant_gd);
 	tcase_add_test(tc, test_aio);
 	tcase_add_test(tc, test_aio_raw);
+	tcase_add_test(tc, test_rename);
 	tcase_add_test(tc, test_overlap);
 	suite_add_tcase(s, tc);
 	return check_run(s);

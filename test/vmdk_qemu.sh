@@ -79,11 +79,13 @@ cmp -i 8388608:0 -n 16777216 "$T/k.raw" /dev/zero
 qcheck "$T/q-twoGbMaxExtentSparse.vmdk"
 qemu-img info "$T/q-twoGbMaxExtentSparse.vmdk" | grep -q "virtual size: 3 GiB"
 
-# Rename keeps both kinds readable (qemu-img agrees).
-for t in 0 2; do
+# Rename moves the descriptor and the extents named after it; qemu-img
+# reads the result, nothing of the old name is left.
+for t in 0 1 2 3 4 5; do
 	"$VDM" -n "$T/ours$t.vmdk" "$T/renamed$t.vmdk"
 	qemu-img convert -f vmdk -O raw "$T/renamed$t.vmdk" "$T/ren$t.raw"
 	cmp "$T/src.raw" "$T/ren$t.raw"
+	[ -z "$(ls "$T" | grep "^ours$t[-.]")" ]
 done
 # Expanding a flat disk: old data kept, new space zero, qemu-img agrees.
 "$VDM" -x 16M "$T/renamed2.vmdk" >/dev/null

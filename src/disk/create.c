@@ -296,53 +296,128 @@ static char *desc_replace(const char *desc, const char *from, const char *to)
 	return out;
 }
 
+/* The name without directory and ".vmdk" (NULL if it does not end so). */
+static char *stem(const char *p)
+{
+	const char *b = base_name(p);
+	size_t n = strlen(b);
+
+	if (n <= 5 || strcmp(b + n - 5, ".vmdk"))
+		return NULL;
+	return strndup(b, n - 5);
+}
+
 int vmdk_rename(const char *src, const char *dst)
 {
 	struct vmdk *d;
-	char ext[512], acc[16], kind[16], newext[PATH_MAX];
-	unsigned long long secs;
-	const char *l;
-	int rc = vmdk_open(src, 0, &d);
+	char *sst = stem(src), *dst_stem = stem(dst), *desc = NULL, *ddir = NULL;
+	char *olds[VMDK_MAX_EXTENTS] = { 0 }, *news[VMDK_MAX_EXTENTS] = { 0 };
+	int rc, n = 0;
 
-	if (rc)
-		return rc;
-	rc = -ENOTSUP;
-	if (d->nextents != 1 || d->parent || access(dst, F_OK) == 0) {
-		vmdk_set_error("only a monolithic disk without a parent can be renamed to a new name");
-		goto out;
+	if (!sst || !dst_stem) {
+		vmdk_set_error("disk names must end in .vmdk");
+		free(sst);
+		free(dst_stem);
+		return -EINVAL;
 	}
-	for (l = d->desc; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
-		if (sscanf(l, "%15s %llu %15s \"%511[^\"]\"", acc, &secs, kind, ext) == 4)
-			break;
-	if (!l || !*l)
-		goto out;
-	if (d->embedded_desc) {
-		snprintf(newext, sizeof(newext), "%s", base_name(dst));
-	} else {
-		size_t n = strlen(dst);
-		if (n < 5 || strcmp(dst + n - 5, ".vmdk"))
-			goto out;
-		snprintf(newext, sizeof(newext), "%.*s-flat.vmdk", (int)(n - 5), base_name(dst));
-	}
-	char *nd = desc_replace(d->desc, ext, newext);
-	if (!nd)
-		goto out;
-	free(d->desc);
-	d->desc = nd;
-	rc = vmdk_rewrite_descriptor(d);
-	if (rc)
-		goto out;
-	if (!d->embedded_desc) {
-		char from[PATH_MAX], to[PATH_MAX];
-		snprintf(from, sizeof(from), "%s/%s", d->dir, ext);
-		snprintf(to, sizeof(to), "%s/%s", d->dir, newext);
-		if (rename(from, to) < 0) {
-			rc = -errno;
-			goto out;
+	rc = vmdk_open(src, 0, &d);             /* also: nobody else uses it */
+	if (rc == -EROFS) {
+		/* streamOptimized: nobody writes it; its embedded descriptor
+		 * is rewritten through a read-write descriptor of the file. */
+		int rw = open(src, O_RDWR | O_CLOEXEC);
+		rc = rw < 0 ? -errno : vmdk_open(src, VMDK_RDONLY, &d);
+		if (!rc && (!d->embedded_desc || dup3(rw, d->ext[0].fd, O_CLOEXEC) < 0)) {
+			rc = d->embedded_desc ? -errno : -EROFS;
+			vmdk_close(d);
 		}
+		if (rw >= 0)
+			close(rw);
 	}
-	rc = rename(src, dst) < 0 ? -errno : 0;
+	if (rc)
+		goto out_names;
+	if (access(dst, F_OK) == 0) {
+		vmdk_set_error("%s exists", dst);
+		rc = -EEXIST;
+		goto out;
+	}
+	desc = strdup(d->desc);
+	ddir = strdup(dst);
+	if (!desc || !ddir) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (strrchr(ddir, '/'))
+		*strrchr(ddir, '/') = '\0';
+	else
+		strcpy(ddir, ".");
+	if (d->embedded_desc) {
+		/* monolithicSparse: one file; its descriptor names it. */
+		char *nd = d->ext[0].file ? desc_replace(desc, d->ext[0].file, base_name(dst)) : NULL;
+		if (nd) {
+			free(d->desc);
+			d->desc = nd;
+			rc = vmdk_rewrite_descriptor(d);
+		}
+		if (!rc && rename(src, dst) < 0)
+			rc = -errno;
+		goto out;
+	}
+	/* Separate descriptor: extents named after the disk follow the new
+	 * name.  New names are hard links first, then the new descriptor,
+	 * then the old names go: a crash leaves the old disk, the new one, or
+	 * both, never half of one. */
+	for (int i = 0; i < d->nextents && !rc; i++) {
+		const char *f = d->ext[i].file;
+		char from[PATH_MAX], to[PATH_MAX], *nd;
+		size_t sl = strlen(sst);
+
+		if (!f || strncmp(f, sst, sl) || (f[sl] != '-' && f[sl] != '.'))
+			continue;
+		olds[n] = malloc(PATH_MAX);
+		news[n] = malloc(PATH_MAX);
+		if (!olds[n] || !news[n]) {
+			rc = -ENOMEM;
+			n++;
+			break;
+		}
+		snprintf(news[n], PATH_MAX, "%s%s", dst_stem, f + sl);
+		snprintf(from, sizeof(from), "%s/%s", d->dir, f);
+		snprintf(to, sizeof(to), "%s/%s", ddir, news[n]);
+		snprintf(olds[n], PATH_MAX, "%s", from);
+		if (link(from, to) < 0) {
+			rc = -errno;
+			vmdk_set_error("cannot link %s to %s: %s", from, to, strerror(errno));
+			free(olds[n]);
+			olds[n] = NULL;
+			break;
+		}
+		nd = desc_replace(desc, f, news[n]);
+		snprintf(news[n], PATH_MAX, "%s", to);
+		n++;
+		if (!nd) {
+			rc = -ENOMEM;
+			break;
+		}
+		free(desc);
+		desc = nd;
+	}
+	if (!rc)
+		rc = vmdk_replace_file(dst, desc, strlen(desc));
+	for (int i = 0; i < n; i++)
+		if (olds[i] && news[i])
+			unlink(rc ? news[i] : olds[i]);
+	if (!rc && unlink(src) < 0)
+		rc = -errno;
 out:
 	vmdk_close(d);
+out_names:
+	for (int i = 0; i < VMDK_MAX_EXTENTS; i++) {
+		free(olds[i]);
+		free(news[i]);
+	}
+	free(desc);
+	free(ddir);
+	free(sst);
+	free(dst_stem);
 	return rc;
 }

@@ -38,7 +38,8 @@ int vmdk_create(const char *path, enum vmdk_type type, uint64_t capacity,
 		enum vmdk_adapter adapter, int hwversion);
 /* Creates a sparse delta disk whose parent is parent_path. */
 int vmdk_create_child(const char *path, const char *parent_path);
-/* Renames a monolithic disk (and its flat extent), updating the descriptor. */
+/* Renames a disk: its descriptor, and the extent files named after it
+ * (x-flat.vmdk, x-s001.vmdk, ...), updating the descriptor. */
 int vmdk_rename(const char *src, const char *dst);
 /* Grows a disk to capacity bytes: monolithicSparse (rewritten with a
  * larger directory), monolithicFlat/vmfs/vmfsThin (the flat file grows),
