@@ -210,6 +210,9 @@ uint8_t i8042_read(struct i8042 *c, uint16_t port)
 		return c->status;
 	v = c->out;
 	c->status &= ~(ST_OBF | ST_AUXOBF);
+	/* Drop IRQ 1/12 before the next byte moves in, as the real
+	 * controller does: each byte is a fresh edge for the 8259. */
+	update_irqs(c);
 	refill(c);
 	return v;
 }
