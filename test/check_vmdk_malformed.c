@@ -264,6 +264,7 @@ START_TEST(test_grain_into_metadata)
 	close(fd);
 	put32(get(H_GD, 8) * 512, n);
 	set_gte(1, n);
+	expect_read_error(1);
 	ck_assert_int_eq(check(0), 1);
 	ck_assert_ptr_nonnull(strstr(report, "overlaps a grain table"));
 	ck_assert_int_eq(check(1), 0);

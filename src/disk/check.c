@@ -186,20 +186,16 @@ static int cmp_ref(const void *a, const void *b)
 	return x->sec < y->sec ? -1 : x->sec > y->sec;
 }
 
-/* True if [s, s+n) overlaps a grain table (c->meta is sorted). */
-static bool hits_table(const struct ctx *c, uint64_t s, uint64_t n)
+/* A grain entry that points past the end of the file or into metadata
+ * (the reason is left in vmdk_strerror()). */
+static bool bad_grain(struct vmdk_extent *e, uint32_t v)
 {
-	size_t lo = 0, hi = c->nmeta;
-
-	while (lo < hi) {       /* first table starting at or after s + n */
-		size_t mid = (lo + hi) / 2;
-		if (c->meta[mid].start < s + n)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	/* Tables are all the same size: only the one before can reach s. */
-	return lo > 0 && c->meta[lo - 1].start + c->meta[lo - 1].len > s;
+	if (!e->compressed)
+		return vmdk_grain_range_ok(e, v, 1) != 0;
+	if (v < e->file_sectors && !vmdk_hits_metadata(e, v, 1))
+		return false;
+	vmdk_set_error("compressed grain at sector %u past end of file or inside metadata", v);
+	return true;
 }
 
 static void clear_entry(struct ctx *c, uint32_t g, uint32_t i)
@@ -220,16 +216,8 @@ static int check_grains(struct ctx *c)
 			uint32_t v = c->gt[g][i];
 			if (v <= 1)
 				continue;
-			if (e->compressed ? v >= e->file_sectors || vmdk_hits_metadata(e, v, 1) :
-			    vmdk_grain_range_ok(e, v, 1) != 0) {
-				if (problem(c, true, "grain %u/%zu at sector %u is past end of file or inside "
-					    "the header/directories (entry cleared)", g, i, v))
-					clear_entry(c, g, (uint32_t)i);
-				continue;
-			}
-			if (!e->compressed && hits_table(c, v, e->h.grain_size)) {
-				if (problem(c, true, "grain %u/%zu at sector %u overlaps a grain table "
-					    "(entry cleared)", g, i, v))
+			if (bad_grain(e, v)) {
+				if (problem(c, true, "grain %u/%zu: %s (entry cleared)", g, i, vmdk_strerror()))
 					clear_entry(c, g, (uint32_t)i);
 				continue;
 			}

@@ -48,6 +48,63 @@ bool vmdk_hits_metadata(const struct vmdk_extent *e, uint64_t sec, uint64_t n)
 	return e->rgd && ranges_overlap(sec, n, e->h.rgd_offset, gd_secs);
 }
 
+static bool gt_sane(const struct vmdk_extent *e, uint64_t sec);
+
+/* Records a grain table copy at sector sec in the sorted index (new
+ * tables go at the end of the file, so appending keeps it sorted). */
+static int index_add(struct vmdk_extent *e, uint32_t sec)
+{
+	if (e->gt_index_n == e->gt_index_cap) {
+		size_t cap = e->gt_index_cap ? e->gt_index_cap * 2 : 64;
+		uint32_t *n = realloc(e->gt_index, cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		e->gt_index = n;
+		e->gt_index_cap = cap;
+	}
+	e->gt_index[e->gt_index_n++] = sec;
+	return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The index of every usable grain table copy, so grains pointing into a
+ * table are refused. */
+static int index_tables(struct vmdk_extent *e)
+{
+	int rc = 0;
+
+	for (uint32_t g = 0; g < e->num_gts && !rc; g++) {
+		if (gt_sane(e, e->gd[g]))
+			rc = index_add(e, e->gd[g]);
+		if (!rc && e->rgd && gt_sane(e, e->rgd[g]))
+			rc = index_add(e, e->rgd[g]);
+	}
+	if (!rc && e->gt_index_n)
+		qsort(e->gt_index, e->gt_index_n, sizeof(*e->gt_index), cmp_u32);
+	return rc;
+}
+
+/* True if [sec, sec+n) overlaps an indexed grain table. */
+static bool hits_table(const struct vmdk_extent *e, uint64_t sec, uint64_t n)
+{
+	size_t lo = 0, hi = e->gt_index_n;
+	uint64_t len = ((uint64_t)e->h.num_gtes_per_gt * 4 + 511) / 512;
+
+	while (lo < hi) {       /* first table starting at or after sec + n */
+		size_t mid = (lo + hi) / 2;
+		if (e->gt_index[mid] < sec + n)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 && e->gt_index[lo - 1] + len > sec;
+}
+
 int vmdk_sparse_load(struct vmdk_extent *e, bool rdonly)
 {
 	struct vmdk_sparse_header *h = &e->h;
@@ -141,7 +198,7 @@ int vmdk_sparse_load(struct vmdk_extent *e, bool rdonly)
 			e->rgd = NULL;
 		}
 	}
-	return 0;
+	return index_tables(e);
 }
 
 /* A GT at sector sec is usable: inside the file, clear of the header,
@@ -191,10 +248,14 @@ static int gt_get(struct vmdk_extent *e, uint32_t gdi, uint32_t **out)
 		if (e->rgd && !gt_sane(e, e->rgd[gdi])) {
 			e->rgd[gdi] = (uint32_t)e->file_sectors;
 			e->file_sectors += gt_secs(e);
+			if (index_add(e, e->rgd[gdi]))
+				return -ENOMEM;
 		}
 		if (!gt_sane(e, e->gd[gdi])) {
 			e->gd[gdi] = (uint32_t)e->file_sectors;
 			e->file_sectors += gt_secs(e);
+			if (index_add(e, e->gd[gdi]))
+				return -ENOMEM;
 		}
 		e->gt_dirty[gdi] = 1;
 		e->gd_dirty = true;
@@ -266,6 +327,10 @@ int vmdk_grain_range_ok(struct vmdk_extent *e, uint32_t gte, uint64_t count)
 	if ((e->h.overhead && e->h.overhead <= e->file_sectors && gte < e->h.overhead) ||
 	    vmdk_hits_metadata(e, gte, secs)) {
 		vmdk_set_error("grain at sector %u points into metadata", gte);
+		return -EIO;
+	}
+	if (hits_table(e, gte, secs)) {
+		vmdk_set_error("grain at sector %u overlaps a grain table", gte);
 		return -EIO;
 	}
 	return 0;
@@ -349,12 +414,14 @@ static int alloc_gt(struct vmdk_extent *e, uint32_t gdi)
 	if (e->rgd) {
 		e->rgd[gdi] = (uint32_t)e->file_sectors;
 		e->file_sectors += secs;
+		if (index_add(e, e->rgd[gdi]))
+			return -ENOMEM;
 	}
 	e->gd[gdi] = (uint32_t)e->file_sectors;
 	e->file_sectors += secs;
 	e->gt_dirty[gdi] = 1;
 	e->gd_dirty = true;
-	return 0;
+	return index_add(e, e->gd[gdi]);
 }
 
 /* The GT slot of grain g, allocating its GT if need be. */

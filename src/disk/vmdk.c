@@ -452,6 +452,7 @@ static void vmdk_free(struct vmdk *d)
 				free(e->gts[j]);
 		free(e->gts);
 		free(e->gt_dirty);
+		free(e->gt_index);
 		free(e->file);
 		free(e->gd);
 		free(e->rgd);

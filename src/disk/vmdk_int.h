@@ -54,6 +54,8 @@ struct vmdk_extent {
 	uint32_t *gd, *rgd;
 	uint32_t **gts;         /* loaded lazily, one per GD entry */
 	uint8_t *gt_dirty;      /* per GT: changed since the last flush */
+	uint32_t *gt_index;     /* sectors of every GT copy, ascending */
+	size_t gt_index_n, gt_index_cap;
 	bool gd_dirty;          /* directory entries changed (new GTs) */
 	bool data_dirty;        /* grains written since the last flush */
 	bool compressed;
