@@ -40,6 +40,19 @@ for sub in monolithicSparse twoGbMaxExtentSparse streamOptimized monolithicFlat 
 	"$VDM" -r "$T/q-$sub.vmdk" -t 7 "$T/q-$sub.raw" >/dev/null
 	cmp "$T/src.raw" "$T/q-$sub.raw"
 done
+# Zeroed-grain entries (GTE 1), as qemu writes them with zeroed_grain=on:
+# read as zeros, and our writes into such a grain keep the rest zero.
+qemu-img create -f vmdk -o zeroed_grain=on "$T/zg.vmdk" 8M >/dev/null
+qemu-io -f vmdk -c "write -P 0x41 0 1M" -c "write -z 128k 256k" "$T/zg.vmdk" >/dev/null
+qemu-img map --output=json "$T/zg.vmdk" | grep -q '"start": 131072, "length": 262144,.*"zero": true'
+qemu-img convert -f vmdk -O raw "$T/zg.vmdk" "$T/zg.q.raw"
+"$VDM" -r "$T/zg.vmdk" -t 7 "$T/zg.o.raw" >/dev/null
+cmp "$T/zg.q.raw" "$T/zg.o.raw"
+"$W" "$T/zg.vmdk" "$T/cnt" 6144
+qcheck "$T/zg.vmdk"
+qemu-img convert -f vmdk -O raw "$T/zg.vmdk" "$T/zg.q.raw"
+"$VDM" -r "$T/zg.vmdk" -t 7 "$T/zg.o2.raw" >/dev/null
+cmp "$T/zg.q.raw" "$T/zg.o2.raw"
 # Backing file chain made by qemu-img.
 qemu-img create -f vmdk -b "$T/q-monolithicSparse.vmdk" -F vmdk "$T/child.vmdk" >/dev/null
 "$VDM" -r "$T/child.vmdk" -t 7 "$T/child.raw" >/dev/null
