@@ -168,7 +168,7 @@ int main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "info") == 0)
 		return info(argv[2]);
 	vmdk_set_progress(progress, NULL);
-	while ((opt = getopt(argc, argv, "cs:a:t:r:Rn:x:kdeq")) != -1) {
+	while ((opt = getopt(argc, argv, "cs:a:t:r:Rn:x:kdeqph")) != -1) {
 		switch (opt) {
 		case 'c': create = 1; break;
 		case 's': size = optarg; break;
@@ -178,6 +178,11 @@ int main(int argc, char **argv)
 		case 'R': check = 2; break;
 		case 'e': check = 1; break;
 		case 'q': quiet = 1; break;
+		case 'p':
+			fprintf(stderr, "Error: -p (prepare a mounted disk for shrinking) is not "
+				"supported; -k drops all-zero grains without it\n");
+			return 1;
+		case 'h': usage(); return 0;
 		case 'n': rename_from = optarg; break;
 		case 'x': expand = optarg; break;
 		case 'k': shrink = 1; break;
