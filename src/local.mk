@@ -44,11 +44,18 @@ TESTS += test/iso_qemu.sh
 check_SCRIPTS += test/iso_qemu.sh
 EXTRA_DIST += test/iso_qemu.sh scripts/mkiso
 
-# Boots that need a CPU able to run SeaBIOS, GRUB and Linux: `make boot-check`,
-# not part of make check until the translator runs them.
-BOOT_CHECKS = test/vmrun_screen.sh test/vmrun_shadow.sh test/boot_iso.sh test/boot_grub.sh
-EXTRA_DIST += $(BOOT_CHECKS) test/guest/machine_text.asm test/guest/machine_pam_copy.asm \
-	bench/boot.py
+# Whole-machine runs of real firmware and guest code: a ROM that writes the
+# text screen, the shadow-RAM copy SeaBIOS does at POST, and GRUB's rescue
+# CD to its menu (seconds each).
+TESTS += test/vmrun_screen.sh test/vmrun_shadow.sh test/boot_grub.sh
+check_SCRIPTS += test/vmrun_screen.sh test/vmrun_shadow.sh test/boot_grub.sh
+EXTRA_DIST += test/vmrun_screen.sh test/vmrun_shadow.sh test/boot_grub.sh \
+	test/guest/machine_text.asm test/guest/machine_pam_copy.asm
+
+# The test ISO booted under vmrun to its shell, workload and power-off
+# (about a minute; several under the sanitizers): `make boot-check`.
+BOOT_CHECKS = test/boot_iso.sh
+EXTRA_DIST += $(BOOT_CHECKS) bench/boot.py
 .PHONY: boot-check
 boot-check: src/vmrun
 	@fail=0; for t in $(BOOT_CHECKS); do \

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Boots grub-rescue-pc's grub-rescue-cdrom.iso under a detached vmrun and
-# waits (captureScreen to .txt) until the GRUB screen shows.  Part of
-# `make boot-check` (needs a CPU that runs SeaBIOS and GRUB).
+# waits (captureScreen to .txt) until the GRUB screen shows: SeaBIOS, the
+# VGA BIOS, El Torito from the ATAPI CD-ROM, GRUB in text mode.
+# $BOOT_TIMEOUT (seconds, default 120) bounds the wait.
 set -u
 vmrun="$top_builddir/src/vmrun"
 iso=/usr/lib/grub-rescue/grub-rescue-cdrom.iso
@@ -17,8 +18,8 @@ ide1:0.present = "TRUE"
 ide1:0.deviceType = "cdrom-image"
 ide1:0.fileName = "$iso"
 EOT
-"$vmrun" --timeout "${BOOT_TIMEOUT:-600}" start "$tmp/grub.vmx" nogui || { echo "FAIL - start"; exit 1; }
-deadline=$(( $(date +%s) + ${BOOT_TIMEOUT:-600} ))
+"$vmrun" --timeout "${BOOT_TIMEOUT:-120}" start "$tmp/grub.vmx" nogui || { echo "FAIL - start"; exit 1; }
+deadline=$(( $(date +%s) + ${BOOT_TIMEOUT:-120} ))
 while [ "$(date +%s)" -lt "$deadline" ]; do
 	if "$vmrun" captureScreen "$tmp/grub.vmx" "$tmp/screen.txt" 2>/dev/null &&
 	   grep -q 'GNU GRUB' "$tmp/screen.txt"; then

@@ -289,6 +289,34 @@ START_TEST(serial_irq_reaches_pic)
 }
 END_TEST
 
+/* Every byte the keyboard controller hands over is a new IRQ 1 edge: after
+ * the 8259 took the first one, the next queued byte must raise it again. */
+START_TEST(keyboard_bytes_are_edges)
+{
+	struct iobus *io;
+
+	make("memsize = \"32\"\nbios440.filename = \"rom.bin\"\n", NULL);
+	io = machine_iobus(m);
+	iobus_out(io, 0x20, 1, 0x11);
+	iobus_out(io, 0x21, 1, 0x08);
+	iobus_out(io, 0x21, 1, 0x04);
+	iobus_out(io, 0x21, 1, 0x01);
+	iobus_out(io, 0x21, 1, 0x00);
+	iobus_out(io, 0x64, 1, 0x60);   /* command byte: KBD interrupt, translation */
+	iobus_out(io, 0x60, 1, 0x45);
+	iobus_out(io, 0x60, 1, 0xf2);   /* GET ID: ACK, then two ID bytes */
+	for (int i = 0; i < 3; i++) {
+		iobus_out(io, 0x20, 1, 0x0c);   /* poll = INTA: takes the request */
+		ck_assert_uint_eq(iobus_in(io, 0x20, 1), 0x81);
+		iobus_out(io, 0x20, 1, 0x20);   /* EOI */
+		ck_assert_uint_eq(iobus_in(io, 0x64, 1) & 1, 1);
+		(void)iobus_in(io, 0x60, 1);
+	}
+	iobus_out(io, 0x20, 1, 0x0a);
+	ck_assert_uint_eq(iobus_in(io, 0x20, 1) & 0x02, 0);
+}
+END_TEST
+
 START_TEST(acpi_poweroff_follows_pmba)
 {
 	struct iobus *io;
@@ -535,6 +563,7 @@ static Suite *machine_suite(void)
 	tcase_add_test(tc, fwcfg_for_seabios);
 	tcase_add_test(tc, pci_functions);
 	tcase_add_test(tc, serial_irq_reaches_pic);
+	tcase_add_test(tc, keyboard_bytes_are_edges);
 	tcase_add_test(tc, acpi_poweroff_follows_pmba);
 	tcase_add_test(tc, apm_port_enables_acpi);
 	tcase_add_test(tc, write_to_code_page_lands);

@@ -1,7 +1,6 @@
 #!/bin/sh
 # captureScreen of a running VM to .txt: a ROM (test/guest/machine_text.asm)
 # writes a line into the VGA text buffer, vmrun captures the text screen.
-# Part of `make boot-check` until the CPU runs MOV Sreg/STOSW/LODSB/CALL.
 set -u
 command -v nasm >/dev/null 2>&1 || exit 77
 vmrun="$top_builddir/src/vmrun"

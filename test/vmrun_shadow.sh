@@ -2,8 +2,8 @@
 # Shadow RAM under running code: test/guest/machine_pam_copy.asm runs code
 # in ROM pages, flips them to RAM through the i440FX PAM registers and
 # copies new code over them with REP MOVSB, as SeaBIOS does at POST.  Every
-# byte must arrive and the new code must run.  Part of `make boot-check`
-# until the CPU passes it (it is what stops SeaBIOS today).
+# byte must arrive and the new code must run (writes to a page that still
+# holds other translations were once dropped, which stopped SeaBIOS).
 set -u
 command -v nasm >/dev/null 2>&1 || exit 77
 vmrun="$top_builddir/src/vmrun"
