@@ -29,12 +29,20 @@ grep -q "^CID chain: [0-9a-f]\{8\}$" "$T/info"
 "$VDM" info "$T/b.vmdk" | grep -q "^geometry: 8/255/63"
 grep -q 'ddb.adapterType = "buslogic"' "$T/b.vmdk"
 # Damage: -R lists the problem and repairs it.
-gd=$(od -An -j56 -N8 -tu8 "$T/a.vmdk" | tr -d ' ')
-printf '\377\377\377\177' | dd of="$T/a.vmdk" bs=1 seek=$((gd * 512)) conv=notrunc 2>/dev/null
+# Both directories lose table 0 (no good copy is left).
+for at in 48 56; do
+	gd=$(od -An -j$at -N8 -tu8 "$T/a.vmdk" | tr -d ' ')
+	printf '\377\377\377\177' | dd of="$T/a.vmdk" bs=1 seek=$((gd * 512)) conv=notrunc 2>/dev/null
+done
 if "$VDM" -e "$T/a.vmdk" > "$T/e" 2>"$T/err"; then echo "-e missed the damage"; exit 1; fi
 grep -q "grain table 0 .*past end of file" "$T/e"
 grep -q "^Error: the disk has 1 problem" "$T/err"
 if grep -q repaired "$T/e"; then echo "-e repaired"; exit 1; fi
+# A conversion that fails on the damage leaves nothing behind.
+for t in 0 1 2 5 7; do
+	fails "past end of file" "$VDM" -r "$T/a.vmdk" -t $t "$T/conv.vmdk"
+	[ -z "$(ls "$T" | grep '^conv')" ]
+done
 "$VDM" -R "$T/a.vmdk" > "$T/r"
 grep -q "grain table 0 .*past end of file.*(repaired)" "$T/r"
 "$VDM" -R "$T/a.vmdk" | grep -q "consistent"

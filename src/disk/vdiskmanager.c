@@ -58,6 +58,26 @@ static void progress(void *opaque, uint64_t done, uint64_t total)
 	fflush(stdout);
 }
 
+/* Removes what a failed conversion to dst of type made. */
+static void remove_partial(const char *dst, int type)
+{
+	size_t n = strlen(dst);
+	char p[4096];
+
+	unlink(dst);
+	if (n <= 5 || n + 16 > sizeof(p) || strcmp(dst + n - 5, ".vmdk"))
+		return;
+	if (type == 2 || type == 4 || type == 6) {
+		snprintf(p, sizeof(p), "%.*s-flat.vmdk", (int)(n - 5), dst);
+		unlink(p);
+	}
+	for (int i = 1; (type == 1 || type == 3) && i < 1000; i++) {
+		snprintf(p, sizeof(p), "%.*s-%c%03d.vmdk", (int)(n - 5), dst, type == 1 ? 's' : 'f', i);
+		if (unlink(p) < 0)
+			break;
+	}
+}
+
 static int convert(const char *src, int type, enum vmdk_adapter adapter, const char *dst)
 {
 	struct blockdev *in, *out = NULL;
@@ -112,7 +132,12 @@ static int convert(const char *src, int type, enum vmdk_adapter adapter, const c
 	vmdk_close(v);
 	blockdev_close(out);
 	blockdev_close(in);
-	return rc ? fail("convert", rc) : 0;
+	if (rc) {
+		fail("convert", rc);
+		remove_partial(dst, type);
+		return 1;
+	}
+	return 0;
 }
 
 static int info(const char *path)
