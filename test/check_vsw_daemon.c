@@ -523,6 +523,26 @@ START_TEST(t_garbage)
 }
 END_TEST
 
+/* A peer that closes while frames for it are still unread (the kernel then
+ * flags the daemon's socket with an error) still has its last frame
+ * switched. */
+START_TEST(t_close_unread)
+{
+	uint8_t f[128];
+	for (int k = 0; k < 5; k++) {
+		int a = port("pg10", 1), b = port("pg10", 2);
+		size_t len = vswc_frame(f, BCAST, mac(2), -1, 1, 46);
+		for (int i = 0; i < 3000; i++)
+			ck_assert_int_eq(vswc_send(b, f, len), 0);
+		usleep(20000);
+		send_frame(a, mac(2), 1, -1, 1500 + (uint32_t)k);
+		close(a);
+		expect(b, 1500 + (uint32_t)k);
+		close(b);
+	}
+}
+END_TEST
+
 START_TEST(t_slow_receiver)
 {
 	int a = port("pg10", 1), b = port("pg10", 2), c = port("pg10", 3);
@@ -1090,6 +1110,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, t_link_ctrl);
 	tcase_add_test(tc, t_runt_oversize);
 	tcase_add_test(tc, t_garbage);
+	tcase_add_test(tc, t_close_unread);
 	tcase_add_test(tc, t_slow_receiver);
 	tcase_add_test(tc, t_shaping);
 	tcase_add_test(tc, t_ctl);

@@ -384,6 +384,22 @@ static void port_read(struct vswd_port *p)
 	port_update_events(p);
 }
 
+/* Switch whatever the peer still had in flight, then close. */
+static void drain_and_close(struct vswd_port *p)
+{
+	for (int i = 0; i < 64 && !p->closing && !p->rx_paused; i++) {
+		if (p->rx_len == p->rx_cap)
+			break;
+		ssize_t n = read(p->fd, p->rx + p->rx_len, p->rx_cap - p->rx_len);
+		if (n <= 0)
+			break;
+		p->rx_len += (size_t)n;
+		if (!parse_rx(p))
+			return;
+	}
+	vswd_port_close(p);
+}
+
 static void port_write(struct vswd_port *p)
 {
 	while (p->tx_len) {
@@ -404,7 +420,8 @@ static void port_write(struct vswd_port *p)
 		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
 		if (w <= 0) {
-			vswd_port_close(p);
+			/* The peer is gone; what it sent before still counts. */
+			drain_and_close(p);
 			return;
 		}
 		p->tx_head = (p->tx_head + (size_t)w) % VSWD_TXQ;
@@ -421,18 +438,35 @@ static void port_io(uv_poll_t *h, int status, int events)
 	struct vswd *d = p->d;
 
 	if (p->kind == VSWD_PORT_TAP || p->kind == VSWD_PORT_VXLAN) {
+		if (status < 0) {
+			/* libuv stopped the handle on EPOLLERR (say, an ICMP
+			 * error queued on the UDP socket): clear it, re-arm. */
+			int e;
+			socklen_t el = sizeof(e);
+			if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0)
+				e = 0;
+			p->poll_events = 0;
+			vswd_port_set_events(p, UV_READABLE);
+			return;
+		}
 		vswd_uplink_io(p, status, events);
 		vswd_flush(d);
 		return;
 	}
 	if (status < 0 && status != UV_EAGAIN) {
-		vswd_port_close(p);
+		/* libuv reports EPOLLERR (a peer that closed with our data
+		 * unread) as an error without reading: its last frames are
+		 * still in the socket. */
+		drain_and_close(p);
+		vswd_flush(d);
 		return;
 	}
-	if (events & UV_WRITABLE)
-		port_write(p);
-	if (!p->closing && (events & (UV_READABLE | UV_DISCONNECT)))
+	/* Input first: a peer that sent its last frames and closed must have
+	 * them switched before a failing write closes the port. */
+	if (events & (UV_READABLE | UV_DISCONNECT))
 		port_read(p);
+	if (!p->closing && (events & UV_WRITABLE))
+		port_write(p);
 	vswd_flush(d);
 }
 
