@@ -12,12 +12,12 @@
 
 enum { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP };
 
-static inline uint32_t size_mask(unsigned size)
+static inline __attribute__((always_inline)) uint32_t size_mask(unsigned size)
 {
 	return size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
 }
 
-static inline void lz(struct cpu_lazy *l, enum cpu_lf_op op, unsigned size, uint32_t res,
+static inline __attribute__((always_inline)) void lz(struct cpu_lazy *l, enum cpu_lf_op op, unsigned size, uint32_t res,
 		      uint32_t s1, uint32_t s2, uint32_t aux)
 {
 	l->op = (uint8_t)op;
@@ -30,7 +30,7 @@ static inline void lz(struct cpu_lazy *l, enum cpu_lf_op op, unsigned size, uint
 
 /* Computes a OP b, stores its flag record in *l (c->lf, or a local copy
  * committed after a memory write) and returns the result. */
-static inline uint32_t alu(struct cpu *c, struct cpu_lazy *l, unsigned op, unsigned size,
+static inline __attribute__((always_inline)) uint32_t alu(struct cpu *c, struct cpu_lazy *l, unsigned op, unsigned size,
 			   uint32_t a, uint32_t b)
 {
 	uint32_t m = size_mask(size), r, cin;
@@ -70,20 +70,14 @@ static inline uint32_t alu(struct cpu *c, struct cpu_lazy *l, unsigned op, unsig
 	return r;
 }
 
-/* r/m OP= b.  The flags are recorded only after the write. */
-static inline void alu_rm(struct cpu *c, const struct cpu_insn *i, unsigned op,
-			  unsigned size, uint32_t b)
+/* Memory destination: out of line so that the register forms stay lean.
+ * The flags are recorded only after the write. */
+static __attribute__((noinline)) void alu_mem(struct cpu *c, const struct cpu_insn *i, unsigned op,
+					      unsigned size, uint32_t b)
 {
-	uint32_t off, a;
+	uint32_t off = cpu_ea(c, i), a;
 	struct cpu_lazy l;
 
-	if (i->mod == 3) {
-		a = alu(c, &c->lf, op, size, cpu_reg(c, i->rm, size), b);
-		if (op != ALU_CMP)
-			cpu_set_reg(c, i->rm, size, a);
-		return;
-	}
-	off = cpu_ea(c, i);
 	if (op == ALU_CMP) {
 		alu(c, &c->lf, op, size, cpu_read(c, i->seg, off, size), b);
 		return;
@@ -93,10 +87,31 @@ static inline void alu_rm(struct cpu *c, const struct cpu_insn *i, unsigned op,
 	c->lf = l;
 }
 
-/* reg OP= r/m. */
-static inline void alu_reg(struct cpu *c, const struct cpu_insn *i, unsigned op, unsigned size)
+/* r/m OP= b. */
+static inline __attribute__((always_inline)) void alu_rm(struct cpu *c, const struct cpu_insn *i, unsigned op,
+			  unsigned size, uint32_t b)
 {
-	uint32_t b = i->mod == 3 ? cpu_reg(c, i->rm, size) : cpu_read(c, i->seg, cpu_ea(c, i), size);
+	uint32_t a;
+
+	if (i->mod != 3) {
+		alu_mem(c, i, op, size, b);
+		return;
+	}
+	a = alu(c, &c->lf, op, size, cpu_reg(c, i->rm, size), b);
+	if (op != ALU_CMP)
+		cpu_set_reg(c, i->rm, size, a);
+}
+
+/* The r/m source operand when it is in memory. */
+static __attribute__((noinline)) uint32_t rm_load(struct cpu *c, const struct cpu_insn *i, unsigned size)
+{
+	return cpu_read(c, i->seg, cpu_ea(c, i), size);
+}
+
+/* reg OP= r/m. */
+static inline __attribute__((always_inline)) void alu_reg(struct cpu *c, const struct cpu_insn *i, unsigned op, unsigned size)
+{
+	uint32_t b = i->mod == 3 ? cpu_reg(c, i->rm, size) : rm_load(c, i, size);
 	uint32_t r = alu(c, &c->lf, op, size, cpu_reg(c, i->reg, size), b);
 
 	if (op != ALU_CMP)
@@ -104,7 +119,7 @@ static inline void alu_reg(struct cpu *c, const struct cpu_insn *i, unsigned op,
 }
 
 /* AL/AX/EAX OP= imm. */
-static inline void alu_acc(struct cpu *c, unsigned op, unsigned size, uint32_t imm)
+static inline __attribute__((always_inline)) void alu_acc(struct cpu *c, unsigned op, unsigned size, uint32_t imm)
 {
 	uint32_t r = alu(c, &c->lf, op, size, cpu_reg(c, 0, size), imm);
 
@@ -160,9 +175,9 @@ ALU_HANDLERS(cmp, ALU_CMP)
 
 /* ---- TEST ---------------------------------------------------------------- */
 
-static inline void test_rm(struct cpu *c, const struct cpu_insn *i, unsigned size, uint32_t b)
+static inline __attribute__((always_inline)) void test_rm(struct cpu *c, const struct cpu_insn *i, unsigned size, uint32_t b)
 {
-	uint32_t a = i->mod == 3 ? cpu_reg(c, i->rm, size) : cpu_read(c, i->seg, cpu_ea(c, i), size);
+	uint32_t a = i->mod == 3 ? cpu_reg(c, i->rm, size) : rm_load(c, i, size);
 
 	cpu_lazy(c, LF_LOGIC, size, a & b & size_mask(size), 0, 0, 0);
 }
@@ -224,7 +239,7 @@ void cpu_op_dec_r(struct cpu *c, const struct cpu_insn *i)
 
 /* Read-modify-write of the r/m operand; returns the old value, *off gets
  * the memory offset (unused for registers). */
-static inline uint32_t rm_rmw(struct cpu *c, const struct cpu_insn *i, unsigned size, uint32_t *off)
+static inline __attribute__((always_inline)) uint32_t rm_rmw(struct cpu *c, const struct cpu_insn *i, unsigned size, uint32_t *off)
 {
 	if (i->mod == 3)
 		return cpu_reg(c, i->rm, size);
@@ -232,7 +247,7 @@ static inline uint32_t rm_rmw(struct cpu *c, const struct cpu_insn *i, unsigned 
 	return cpu_rmw_read(c, i->seg, *off, size);
 }
 
-static inline void rm_put(struct cpu *c, const struct cpu_insn *i, unsigned size, uint32_t off,
+static inline __attribute__((always_inline)) void rm_put(struct cpu *c, const struct cpu_insn *i, unsigned size, uint32_t off,
 			  uint32_t v)
 {
 	if (i->mod == 3)
@@ -241,7 +256,7 @@ static inline void rm_put(struct cpu *c, const struct cpu_insn *i, unsigned size
 		cpu_write(c, i->seg, off, size, v);
 }
 
-static inline void incdec_rm(struct cpu *c, const struct cpu_insn *i, unsigned size, bool dec)
+static inline __attribute__((always_inline)) void incdec_rm(struct cpu *c, const struct cpu_insn *i, unsigned size, bool dec)
 {
 	uint32_t off = 0, a = rm_rmw(c, i, size, &off);
 	uint32_t v = (dec ? a - 1 : a + 1) & size_mask(size);
@@ -256,14 +271,14 @@ void cpu_op_dec_eb(struct cpu *c, const struct cpu_insn *i) { incdec_rm(c, i, 1,
 void cpu_op_inc_ev(struct cpu *c, const struct cpu_insn *i) { incdec_rm(c, i, i->opsize, false); }
 void cpu_op_dec_ev(struct cpu *c, const struct cpu_insn *i) { incdec_rm(c, i, i->opsize, true); }
 
-static inline void not_rm(struct cpu *c, const struct cpu_insn *i, unsigned size)
+static inline __attribute__((always_inline)) void not_rm(struct cpu *c, const struct cpu_insn *i, unsigned size)
 {
 	uint32_t off = 0, a = rm_rmw(c, i, size, &off);
 
 	rm_put(c, i, size, off, ~a & size_mask(size));
 }
 
-static inline void neg_rm(struct cpu *c, const struct cpu_insn *i, unsigned size)
+static inline __attribute__((always_inline)) void neg_rm(struct cpu *c, const struct cpu_insn *i, unsigned size)
 {
 	uint32_t off = 0, a = rm_rmw(c, i, size, &off);
 	uint32_t v = (0u - a) & size_mask(size);
@@ -288,7 +303,7 @@ void cpu_op_cmpxchg8b(struct cpu *c, const struct cpu_insn *i);
 /* Compares the accumulator with r/m: equal -> r/m = reg, else acc = r/m.
  * A memory destination is always written (with its old value when the
  * comparison fails), as the processor does. */
-static inline void cmpxchg(struct cpu *c, const struct cpu_insn *i, unsigned size)
+static inline __attribute__((always_inline)) void cmpxchg(struct cpu *c, const struct cpu_insn *i, unsigned size)
 {
 	uint32_t m = size_mask(size), off = 0;
 	uint32_t d = rm_rmw(c, i, size, &off);
@@ -312,7 +327,7 @@ void cpu_op_cmpxchg_evgv(struct cpu *c, const struct cpu_insn *i) { cmpxchg(c, i
 
 /* TEMP = dest + src; src = dest; dest = TEMP (so XADD r, r with the same
  * register leaves the sum). */
-static inline void xadd(struct cpu *c, const struct cpu_insn *i, unsigned size)
+static inline __attribute__((always_inline)) void xadd(struct cpu *c, const struct cpu_insn *i, unsigned size)
 {
 	uint32_t m = size_mask(size), off = 0;
 	uint32_t d = rm_rmw(c, i, size, &off);

@@ -35,14 +35,23 @@
 
 #include "cpu/cpu_int.h"
 
+/* Operand mask and sign bit by size (1, 2 or 4; the other slots only keep
+ * a bad size in bounds): tables beat shifts on the hot paths. */
+static const uint32_t lf_masks[8] = {
+	0xffffffffu, 0xffu, 0xffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu
+};
+static const uint32_t lf_msbs[8] = {
+	0x80000000u, 0x80u, 0x8000u, 0x80000000u, 0x80000000u, 0x80000000u, 0x80000000u, 0x80000000u
+};
+
 static inline uint32_t lf_mask(unsigned size)
 {
-	return size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
+	return lf_masks[size & 7];
 }
 
 static inline uint32_t lf_msb(unsigned size)
 {
-	return 1u << (size * 8 - 1);
+	return lf_msbs[size & 7];
 }
 
 static inline uint32_t lf_sext(uint32_t v, unsigned size)
@@ -54,11 +63,10 @@ static inline uint32_t lf_sext(uint32_t v, unsigned size)
 	return v;
 }
 
-static bool lf_cf(const struct cpu_lazy *l)
+static inline __attribute__((always_inline)) bool lf_cf(const struct cpu_lazy *l)
 {
 	uint32_t m = lf_mask(l->size);
 	uint32_t s1 = l->s1 & m, s2 = l->s2 & m, res = l->res & m;
-	unsigned bits = l->size * 8u;
 
 	switch (l->op) {
 	case LF_ADD:
@@ -75,7 +83,7 @@ static bool lf_cf(const struct cpu_lazy *l)
 	case LF_NEG:
 		return s1 != 0;
 	case LF_SHL:
-		return ((uint64_t)s1 << ((l->aux - 1) & 31)) >> (bits - 1) & 1;
+		return (((uint64_t)s1 << ((l->aux - 1) & 31)) & lf_msb(l->size)) != 0;
 	case LF_SHR:
 		return ((uint64_t)s1 >> ((l->aux - 1) & 31)) & 1;
 	case LF_SAR:
@@ -89,7 +97,7 @@ static bool lf_cf(const struct cpu_lazy *l)
 	}
 }
 
-static bool lf_of(const struct cpu_lazy *l)
+static inline __attribute__((always_inline)) bool lf_of(const struct cpu_lazy *l)
 {
 	uint32_t m = lf_mask(l->size), msb = lf_msb(l->size);
 	uint32_t s1 = l->s1 & m, s2 = l->s2 & m, res = l->res & m;
@@ -120,7 +128,7 @@ static bool lf_of(const struct cpu_lazy *l)
 	}
 }
 
-static bool lf_af(const struct cpu_lazy *l)
+static inline __attribute__((always_inline)) bool lf_af(const struct cpu_lazy *l)
 {
 	switch (l->op) {
 	case LF_ADD:
@@ -142,25 +150,46 @@ static bool lf_af(const struct cpu_lazy *l)
 uint32_t cpu_flags(struct cpu *c)
 {
 	const struct cpu_lazy *l = &c->lf;
-	uint32_t f, res;
+	uint32_t m, msb, s1, s2, res, f;
 
 	if (l->op == LF_NONE)
 		return c->eflags | 2u;
-	res = l->res & lf_mask(l->size);
-	f = c->eflags & ~CPU_ARITH;
-	if (lf_cf(l))
-		f |= CPU_CF;
+	m = lf_mask(l->size);
+	msb = lf_msb(l->size);
+	s1 = l->s1 & m;
+	s2 = l->s2 & m;
+	res = l->res & m;
+	/* The common operations in one pass; the rest through the per-flag
+	 * helpers (which define the semantics). */
+	switch (l->op) {
+	case LF_ADD:
+	case LF_ADC:
+		f = (l->op == LF_ADC && l->aux) ? res <= s1 : res < s1;
+		f |= (s1 ^ s2 ^ res) & CPU_AF;
+		if ((s1 ^ res) & (s2 ^ res) & msb)
+			f |= CPU_OF;
+		break;
+	case LF_SUB:
+	case LF_SBB:
+		f = (l->op == LF_SBB && l->aux) ? s1 <= s2 : s1 < s2;
+		f |= (s1 ^ s2 ^ res) & CPU_AF;
+		if ((s1 ^ s2) & (s1 ^ res) & msb)
+			f |= CPU_OF;
+		break;
+	case LF_LOGIC:
+		f = 0;
+		break;
+	default:
+		f = (lf_cf(l) ? CPU_CF : 0) | (lf_af(l) ? CPU_AF : 0) | (lf_of(l) ? CPU_OF : 0);
+		break;
+	}
 	if (!__builtin_parity(res & 0xff))
 		f |= CPU_PF;
-	if (lf_af(l))
-		f |= CPU_AF;
 	if (res == 0)
 		f |= CPU_ZF;
-	if (res & lf_msb(l->size))
+	if (res & msb)
 		f |= CPU_SF;
-	if (lf_of(l))
-		f |= CPU_OF;
-	c->eflags = f | 2u;
+	c->eflags = (c->eflags & ~CPU_ARITH) | f | 2u;
 	c->lf.op = LF_NONE;
 	return c->eflags;
 }
@@ -179,21 +208,21 @@ bool cpu_cf(struct cpu *c)
 	return lf_cf(&c->lf);
 }
 
-static inline bool lf_zf(const struct cpu *c)
+static inline __attribute__((always_inline)) bool lf_zf(const struct cpu *c)
 {
 	if (c->lf.op == LF_NONE)
 		return c->eflags & CPU_ZF;
 	return (c->lf.res & lf_mask(c->lf.size)) == 0;
 }
 
-static inline bool lf_sf(const struct cpu *c)
+static inline __attribute__((always_inline)) bool lf_sf(const struct cpu *c)
 {
 	if (c->lf.op == LF_NONE)
 		return c->eflags & CPU_SF;
 	return (c->lf.res & lf_msb(c->lf.size)) != 0;
 }
 
-static inline bool lf_of_any(const struct cpu *c)
+static inline __attribute__((always_inline)) bool lf_of_any(const struct cpu *c)
 {
 	if (c->lf.op == LF_NONE)
 		return c->eflags & CPU_OF;
@@ -202,7 +231,7 @@ static inline bool lf_of_any(const struct cpu *c)
 
 /* Signed less-than (SF != OF); after SUB/CMP without SBB this is a direct
  * signed comparison of the operands. */
-static inline bool lf_lt(const struct cpu *c)
+static inline __attribute__((always_inline)) bool lf_lt(const struct cpu *c)
 {
 	const struct cpu_lazy *l = &c->lf;
 

@@ -16,12 +16,12 @@
 
 #include "cpu/cpu_int.h"
 
-static inline uint32_t size_mask(unsigned size)
+static inline __attribute__((always_inline)) uint32_t size_mask(unsigned size)
 {
 	return size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
 }
 
-static inline uint32_t sext(uint32_t v, unsigned size)
+static inline __attribute__((always_inline)) uint32_t sext(uint32_t v, unsigned size)
 {
 	if (size == 1)
 		return (uint32_t)(int32_t)(int8_t)v;
@@ -31,7 +31,7 @@ static inline uint32_t sext(uint32_t v, unsigned size)
 }
 
 /* The masked count of a C0-D3 instruction. */
-static inline unsigned shift_count(const struct cpu *c, const struct cpu_insn *i)
+static inline __attribute__((always_inline)) unsigned shift_count(const struct cpu *c, const struct cpu_insn *i)
 {
 	switch (i->op) {
 	case 0xd0:
@@ -45,7 +45,7 @@ static inline unsigned shift_count(const struct cpu *c, const struct cpu_insn *i
 	}
 }
 
-static inline uint32_t rm_rmw(struct cpu *c, const struct cpu_insn *i, unsigned size, uint32_t *off)
+static inline __attribute__((always_inline)) uint32_t rm_rmw(struct cpu *c, const struct cpu_insn *i, unsigned size, uint32_t *off)
 {
 	if (i->mod == 3)
 		return cpu_reg(c, i->rm, size);
@@ -53,7 +53,7 @@ static inline uint32_t rm_rmw(struct cpu *c, const struct cpu_insn *i, unsigned 
 	return cpu_rmw_read(c, i->seg, *off, size);
 }
 
-static inline void rm_put(struct cpu *c, const struct cpu_insn *i, unsigned size, uint32_t off,
+static inline __attribute__((always_inline)) void rm_put(struct cpu *c, const struct cpu_insn *i, unsigned size, uint32_t off,
 			  uint32_t v)
 {
 	if (i->mod == 3)
@@ -62,16 +62,33 @@ static inline void rm_put(struct cpu *c, const struct cpu_insn *i, unsigned size
 		cpu_write(c, i->seg, off, size, v);
 }
 
+static inline __attribute__((always_inline)) void put(struct cpu *c, const struct cpu_insn *i, unsigned size,
+							uint32_t off, uint32_t v, bool mem)
+{
+	if (mem)
+		cpu_write(c, i->seg, off, size, v);
+	else
+		cpu_set_reg(c, i->rm, size, v);
+}
+
 enum { SH_ROL, SH_ROR, SH_RCL, SH_RCR, SH_SHL, SH_SHR, SH_SAL, SH_SAR };
 
-static inline void shift(struct cpu *c, const struct cpu_insn *i, unsigned op, unsigned size)
+/* One shift or rotate; mem says whether the operand is in memory (a
+ * constant in each caller, so the register forms get a lean copy). */
+static inline __attribute__((always_inline)) void shift(struct cpu *c, const struct cpu_insn *i, unsigned op,
+							 unsigned size, bool mem)
 {
 	unsigned bits = size * 8, n = shift_count(c, i);
 	uint32_t m = size_mask(size), msb = 1u << (bits - 1), off = 0, v, r, f;
 	uint64_t x;
 	bool cf;
 
-	v = rm_rmw(c, i, size, &off);
+	if (mem) {
+		off = cpu_ea(c, i);
+		v = cpu_rmw_read(c, i->seg, off, size);
+	} else {
+		v = cpu_reg(c, i->rm, size);
+	}
 	if (n == 0)
 		return;
 	switch (op) {
@@ -80,7 +97,7 @@ static inline void shift(struct cpu *c, const struct cpu_insn *i, unsigned op, u
 		f = (r & 1) ? CPU_CF : 0;
 		if (!(r & msb) != !(r & 1))
 			f |= CPU_OF;
-		rm_put(c, i, size, off, r);
+		put(c, i, size, off, r, mem);
 		cpu_set_flags(c, f, CPU_CF | CPU_OF);
 		return;
 	case SH_ROR:
@@ -88,7 +105,7 @@ static inline void shift(struct cpu *c, const struct cpu_insn *i, unsigned op, u
 		f = (r & msb) ? CPU_CF : 0;
 		if (!(r & msb) != !(r & (msb >> 1)))
 			f |= CPU_OF;
-		rm_put(c, i, size, off, r);
+		put(c, i, size, off, r, mem);
 		cpu_set_flags(c, f, CPU_CF | CPU_OF);
 		return;
 	case SH_RCL:
@@ -110,34 +127,51 @@ static inline void shift(struct cpu *c, const struct cpu_insn *i, unsigned op, u
 		f = cf ? CPU_CF : 0;
 		if (op == SH_RCL ? (!(r & msb) != !cf) : (!(r & msb) != !(r & (msb >> 1))))
 			f |= CPU_OF;
-		rm_put(c, i, size, off, r);
+		put(c, i, size, off, r, mem);
 		cpu_set_flags(c, f, CPU_CF | CPU_OF);
 		return;
 	case SH_SHR:
 		r = v >> n;
-		rm_put(c, i, size, off, r);
+		put(c, i, size, off, r, mem);
 		cpu_lazy(c, LF_SHR, size, r, v, 0, n);
 		return;
 	case SH_SAR:
 		r = (uint32_t)((int32_t)sext(v, size) >> n) & m;
-		rm_put(c, i, size, off, r);
+		put(c, i, size, off, r, mem);
 		cpu_lazy(c, LF_SAR, size, r, v, 0, n);
 		return;
 	default: /* SHL, SAL */
 		r = (v << n) & m;
-		rm_put(c, i, size, off, r);
+		put(c, i, size, off, r, mem);
 		cpu_lazy(c, LF_SHL, size, r, v, 0, n);
 		return;
 	}
+}
+
+/* Memory operands: one out-of-line copy for all operations. */
+static __attribute__((noinline)) void shift_mem(struct cpu *c, const struct cpu_insn *i, unsigned op,
+						unsigned size)
+{
+	shift(c, i, op, size, true);
 }
 
 #define SHIFT_HANDLERS(name, op)                                               \
 	void cpu_op_##name##_eb(struct cpu *c, const struct cpu_insn *i);      \
 	void cpu_op_##name##_ev(struct cpu *c, const struct cpu_insn *i);      \
 	void cpu_op_##name##_eb(struct cpu *c, const struct cpu_insn *i)       \
-	{ shift(c, i, op, 1); }                                                \
+	{                                                                      \
+		if (i->mod != 3)                                               \
+			shift_mem(c, i, op, 1);                                \
+		else                                                           \
+			shift(c, i, op, 1, false);                             \
+	}                                                                      \
 	void cpu_op_##name##_ev(struct cpu *c, const struct cpu_insn *i)       \
-	{ shift(c, i, op, i->opsize); }
+	{                                                                      \
+		if (i->mod != 3)                                               \
+			shift_mem(c, i, op, i->opsize);                        \
+		else                                                           \
+			shift(c, i, op, i->opsize, false);                     \
+	}
 
 SHIFT_HANDLERS(rol, SH_ROL)
 SHIFT_HANDLERS(ror, SH_ROR)
@@ -152,7 +186,7 @@ SHIFT_HANDLERS(sar, SH_SAR)
 void cpu_op_shld(struct cpu *c, const struct cpu_insn *i);
 void cpu_op_shrd(struct cpu *c, const struct cpu_insn *i);
 
-static inline void shxd(struct cpu *c, const struct cpu_insn *i, bool left)
+static inline __attribute__((always_inline)) void shxd(struct cpu *c, const struct cpu_insn *i, bool left)
 {
 	unsigned size = i->opsize, bits = size * 8;
 	unsigned n = ((i->op & 1) ? c->gpr[CPU_ECX] : i->imm) & 31;
