@@ -10,14 +10,17 @@
 
 #include "cpu/cpu_int.h"
 
+/* Hot helpers: inlined into every handler so constants fold. */
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
 enum { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP };
 
-static inline __attribute__((always_inline)) uint32_t size_mask(unsigned size)
+ALWAYS_INLINE uint32_t size_mask(unsigned size)
 {
 	return size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
 }
 
-static inline __attribute__((always_inline)) void lz(struct cpu_lazy *l, enum cpu_lf_op op, unsigned size, uint32_t res,
+ALWAYS_INLINE void lz(struct cpu_lazy *l, enum cpu_lf_op op, unsigned size, uint32_t res,
 		      uint32_t s1, uint32_t s2, uint32_t aux)
 {
 	l->op = (uint8_t)op;
@@ -30,7 +33,7 @@ static inline __attribute__((always_inline)) void lz(struct cpu_lazy *l, enum cp
 
 /* Computes a OP b, stores its flag record in *l (c->lf, or a local copy
  * committed after a memory write) and returns the result. */
-static inline __attribute__((always_inline)) uint32_t alu(struct cpu *c, struct cpu_lazy *l, unsigned op, unsigned size,
+ALWAYS_INLINE uint32_t alu(struct cpu *c, struct cpu_lazy *l, unsigned op, unsigned size,
 			   uint32_t a, uint32_t b)
 {
 	uint32_t m = size_mask(size), r, cin;
@@ -88,7 +91,7 @@ static __attribute__((noinline)) void alu_mem(struct cpu *c, const struct cpu_in
 }
 
 /* r/m OP= b. */
-static inline __attribute__((always_inline)) void alu_rm(struct cpu *c, const struct cpu_insn *i, unsigned op,
+ALWAYS_INLINE void alu_rm(struct cpu *c, const struct cpu_insn *i, unsigned op,
 			  unsigned size, uint32_t b)
 {
 	uint32_t a;
@@ -109,7 +112,7 @@ static __attribute__((noinline)) uint32_t rm_load(struct cpu *c, const struct cp
 }
 
 /* reg OP= r/m. */
-static inline __attribute__((always_inline)) void alu_reg(struct cpu *c, const struct cpu_insn *i, unsigned op, unsigned size)
+ALWAYS_INLINE void alu_reg(struct cpu *c, const struct cpu_insn *i, unsigned op, unsigned size)
 {
 	uint32_t b = i->mod == 3 ? cpu_reg(c, i->rm, size) : rm_load(c, i, size);
 	uint32_t r = alu(c, &c->lf, op, size, cpu_reg(c, i->reg, size), b);
@@ -119,7 +122,7 @@ static inline __attribute__((always_inline)) void alu_reg(struct cpu *c, const s
 }
 
 /* AL/AX/EAX OP= imm. */
-static inline __attribute__((always_inline)) void alu_acc(struct cpu *c, unsigned op, unsigned size, uint32_t imm)
+ALWAYS_INLINE void alu_acc(struct cpu *c, unsigned op, unsigned size, uint32_t imm)
 {
 	uint32_t r = alu(c, &c->lf, op, size, cpu_reg(c, 0, size), imm);
 
@@ -175,7 +178,7 @@ ALU_HANDLERS(cmp, ALU_CMP)
 
 /* ---- TEST ---------------------------------------------------------------- */
 
-static inline __attribute__((always_inline)) void test_rm(struct cpu *c, const struct cpu_insn *i, unsigned size, uint32_t b)
+ALWAYS_INLINE void test_rm(struct cpu *c, const struct cpu_insn *i, unsigned size, uint32_t b)
 {
 	uint32_t a = i->mod == 3 ? cpu_reg(c, i->rm, size) : rm_load(c, i, size);
 
@@ -239,7 +242,7 @@ void cpu_op_dec_r(struct cpu *c, const struct cpu_insn *i)
 
 /* Read-modify-write of the r/m operand; returns the old value, *off gets
  * the memory offset (unused for registers). */
-static inline __attribute__((always_inline)) uint32_t rm_rmw(struct cpu *c, const struct cpu_insn *i, unsigned size, uint32_t *off)
+ALWAYS_INLINE uint32_t rm_rmw(struct cpu *c, const struct cpu_insn *i, unsigned size, uint32_t *off)
 {
 	if (i->mod == 3)
 		return cpu_reg(c, i->rm, size);
@@ -247,7 +250,7 @@ static inline __attribute__((always_inline)) uint32_t rm_rmw(struct cpu *c, cons
 	return cpu_rmw_read(c, i->seg, *off, size);
 }
 
-static inline __attribute__((always_inline)) void rm_put(struct cpu *c, const struct cpu_insn *i, unsigned size, uint32_t off,
+ALWAYS_INLINE void rm_put(struct cpu *c, const struct cpu_insn *i, unsigned size, uint32_t off,
 			  uint32_t v)
 {
 	if (i->mod == 3)
@@ -256,7 +259,7 @@ static inline __attribute__((always_inline)) void rm_put(struct cpu *c, const st
 		cpu_write(c, i->seg, off, size, v);
 }
 
-static inline __attribute__((always_inline)) void incdec_rm(struct cpu *c, const struct cpu_insn *i, unsigned size, bool dec)
+ALWAYS_INLINE void incdec_rm(struct cpu *c, const struct cpu_insn *i, unsigned size, bool dec)
 {
 	uint32_t off = 0, a = rm_rmw(c, i, size, &off);
 	uint32_t v = (dec ? a - 1 : a + 1) & size_mask(size);
@@ -271,14 +274,14 @@ void cpu_op_dec_eb(struct cpu *c, const struct cpu_insn *i) { incdec_rm(c, i, 1,
 void cpu_op_inc_ev(struct cpu *c, const struct cpu_insn *i) { incdec_rm(c, i, i->opsize, false); }
 void cpu_op_dec_ev(struct cpu *c, const struct cpu_insn *i) { incdec_rm(c, i, i->opsize, true); }
 
-static inline __attribute__((always_inline)) void not_rm(struct cpu *c, const struct cpu_insn *i, unsigned size)
+ALWAYS_INLINE void not_rm(struct cpu *c, const struct cpu_insn *i, unsigned size)
 {
 	uint32_t off = 0, a = rm_rmw(c, i, size, &off);
 
 	rm_put(c, i, size, off, ~a & size_mask(size));
 }
 
-static inline __attribute__((always_inline)) void neg_rm(struct cpu *c, const struct cpu_insn *i, unsigned size)
+ALWAYS_INLINE void neg_rm(struct cpu *c, const struct cpu_insn *i, unsigned size)
 {
 	uint32_t off = 0, a = rm_rmw(c, i, size, &off);
 	uint32_t v = (0u - a) & size_mask(size);
@@ -303,7 +306,7 @@ void cpu_op_cmpxchg8b(struct cpu *c, const struct cpu_insn *i);
 /* Compares the accumulator with r/m: equal -> r/m = reg, else acc = r/m.
  * A memory destination is always written (with its old value when the
  * comparison fails), as the processor does. */
-static inline __attribute__((always_inline)) void cmpxchg(struct cpu *c, const struct cpu_insn *i, unsigned size)
+ALWAYS_INLINE void cmpxchg(struct cpu *c, const struct cpu_insn *i, unsigned size)
 {
 	uint32_t m = size_mask(size), off = 0;
 	uint32_t d = rm_rmw(c, i, size, &off);
@@ -327,7 +330,7 @@ void cpu_op_cmpxchg_evgv(struct cpu *c, const struct cpu_insn *i) { cmpxchg(c, i
 
 /* TEMP = dest + src; src = dest; dest = TEMP (so XADD r, r with the same
  * register leaves the sum). */
-static inline __attribute__((always_inline)) void xadd(struct cpu *c, const struct cpu_insn *i, unsigned size)
+ALWAYS_INLINE void xadd(struct cpu *c, const struct cpu_insn *i, unsigned size)
 {
 	uint32_t m = size_mask(size), off = 0;
 	uint32_t d = rm_rmw(c, i, size, &off);

@@ -13,6 +13,9 @@
 
 #include "cpu/cpu_int.h"
 
+/* Hot helpers: inlined into every handler so constants fold. */
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
 void cpu_op_bt_evgv(struct cpu *c, const struct cpu_insn *i);
 void cpu_op_bts_evgv(struct cpu *c, const struct cpu_insn *i);
 void cpu_op_btr_evgv(struct cpu *c, const struct cpu_insn *i);
@@ -30,7 +33,7 @@ enum { BT_TEST, BT_SET, BT_RESET, BT_COMPLEMENT };
 /* off: the bit offset, signed by operand size for register offsets;
  * reg_off: whether it came from a register (memory operands then address
  * beyond the EA). */
-static inline __attribute__((always_inline)) void bt(struct cpu *c, const struct cpu_insn *i, unsigned op, uint32_t off,
+ALWAYS_INLINE void bt(struct cpu *c, const struct cpu_insn *i, unsigned op, uint32_t off,
 		      bool reg_off)
 {
 	unsigned sz = i->opsize, bits = sz * 8;
@@ -98,7 +101,7 @@ void cpu_op_btc_evib(struct cpu *c, const struct cpu_insn *i)
 	bt(c, i, BT_COMPLEMENT, i->imm, false);
 }
 
-static inline __attribute__((always_inline)) uint32_t rm_get(struct cpu *c, const struct cpu_insn *i, unsigned size)
+ALWAYS_INLINE uint32_t rm_get(struct cpu *c, const struct cpu_insn *i, unsigned size)
 {
 	if (i->mod == 3)
 		return cpu_reg(c, i->rm, size);

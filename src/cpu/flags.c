@@ -35,6 +35,9 @@
 
 #include "cpu/cpu_int.h"
 
+/* Hot helpers: inlined into every handler so constants fold. */
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
 /* Operand mask and sign bit by size (1, 2 or 4; the other slots only keep
  * a bad size in bounds): tables beat shifts on the hot paths. */
 static const uint32_t lf_masks[8] = {
@@ -63,7 +66,7 @@ static inline uint32_t lf_sext(uint32_t v, unsigned size)
 	return v;
 }
 
-static inline __attribute__((always_inline)) bool lf_cf(const struct cpu_lazy *l)
+ALWAYS_INLINE bool lf_cf(const struct cpu_lazy *l)
 {
 	uint32_t m = lf_mask(l->size);
 	uint32_t s1 = l->s1 & m, s2 = l->s2 & m, res = l->res & m;
@@ -97,7 +100,7 @@ static inline __attribute__((always_inline)) bool lf_cf(const struct cpu_lazy *l
 	}
 }
 
-static inline __attribute__((always_inline)) bool lf_of(const struct cpu_lazy *l)
+ALWAYS_INLINE bool lf_of(const struct cpu_lazy *l)
 {
 	uint32_t m = lf_mask(l->size), msb = lf_msb(l->size);
 	uint32_t s1 = l->s1 & m, s2 = l->s2 & m, res = l->res & m;
@@ -128,7 +131,7 @@ static inline __attribute__((always_inline)) bool lf_of(const struct cpu_lazy *l
 	}
 }
 
-static inline __attribute__((always_inline)) bool lf_af(const struct cpu_lazy *l)
+ALWAYS_INLINE bool lf_af(const struct cpu_lazy *l)
 {
 	switch (l->op) {
 	case LF_ADD:
@@ -208,21 +211,21 @@ bool cpu_cf(struct cpu *c)
 	return lf_cf(&c->lf);
 }
 
-static inline __attribute__((always_inline)) bool lf_zf(const struct cpu *c)
+ALWAYS_INLINE bool lf_zf(const struct cpu *c)
 {
 	if (c->lf.op == LF_NONE)
 		return c->eflags & CPU_ZF;
 	return (c->lf.res & lf_mask(c->lf.size)) == 0;
 }
 
-static inline __attribute__((always_inline)) bool lf_sf(const struct cpu *c)
+ALWAYS_INLINE bool lf_sf(const struct cpu *c)
 {
 	if (c->lf.op == LF_NONE)
 		return c->eflags & CPU_SF;
 	return (c->lf.res & lf_msb(c->lf.size)) != 0;
 }
 
-static inline __attribute__((always_inline)) bool lf_of_any(const struct cpu *c)
+ALWAYS_INLINE bool lf_of_any(const struct cpu *c)
 {
 	if (c->lf.op == LF_NONE)
 		return c->eflags & CPU_OF;
@@ -231,7 +234,7 @@ static inline __attribute__((always_inline)) bool lf_of_any(const struct cpu *c)
 
 /* Signed less-than (SF != OF); after SUB/CMP without SBB this is a direct
  * signed comparison of the operands. */
-static inline __attribute__((always_inline)) bool lf_lt(const struct cpu *c)
+ALWAYS_INLINE bool lf_lt(const struct cpu *c)
 {
 	const struct cpu_lazy *l = &c->lf;
 

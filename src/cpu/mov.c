@@ -5,6 +5,9 @@
 
 #include "cpu/cpu_int.h"
 
+/* Hot helpers: inlined into every handler so constants fold. */
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
 void cpu_op_mov_ebgb(struct cpu *c, const struct cpu_insn *i);
 void cpu_op_mov_evgv(struct cpu *c, const struct cpu_insn *i);
 void cpu_op_mov_gbeb(struct cpu *c, const struct cpu_insn *i);
@@ -40,14 +43,14 @@ void cpu_op_salc(struct cpu *c, const struct cpu_insn *i);
 void cpu_op_setcc(struct cpu *c, const struct cpu_insn *i);
 void cpu_op_cmovcc(struct cpu *c, const struct cpu_insn *i);
 
-static inline __attribute__((always_inline)) uint32_t rm_get(struct cpu *c, const struct cpu_insn *i, unsigned size)
+ALWAYS_INLINE uint32_t rm_get(struct cpu *c, const struct cpu_insn *i, unsigned size)
 {
 	if (i->mod == 3)
 		return cpu_reg(c, i->rm, size);
 	return cpu_read(c, i->seg, cpu_ea(c, i), size);
 }
 
-static inline __attribute__((always_inline)) void rm_set(struct cpu *c, const struct cpu_insn *i, unsigned size, uint32_t v)
+ALWAYS_INLINE void rm_set(struct cpu *c, const struct cpu_insn *i, unsigned size, uint32_t v)
 {
 	if (i->mod == 3)
 		cpu_set_reg(c, i->rm, size, v);
@@ -120,7 +123,7 @@ void cpu_op_lea(struct cpu *c, const struct cpu_insn *i)
 
 /* 86/87: with memory the read checks writability, so nothing changes if
  * the write would fault. */
-static inline __attribute__((always_inline)) void xchg_rm(struct cpu *c, const struct cpu_insn *i, unsigned size)
+ALWAYS_INLINE void xchg_rm(struct cpu *c, const struct cpu_insn *i, unsigned size)
 {
 	uint32_t r = cpu_reg(c, i->reg, size), m, off;
 

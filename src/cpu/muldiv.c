@@ -10,6 +10,9 @@
 
 #include "cpu/cpu_int.h"
 
+/* Hot helpers: inlined into every handler so constants fold. */
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
 void cpu_op_mul_eb(struct cpu *c, const struct cpu_insn *i);
 void cpu_op_mul_ev(struct cpu *c, const struct cpu_insn *i);
 void cpu_op_imul_eb(struct cpu *c, const struct cpu_insn *i);
@@ -21,14 +24,14 @@ void cpu_op_idiv_ev(struct cpu *c, const struct cpu_insn *i);
 void cpu_op_imul_gvev(struct cpu *c, const struct cpu_insn *i);
 void cpu_op_imul_gveviz(struct cpu *c, const struct cpu_insn *i);
 
-static inline __attribute__((always_inline)) uint32_t rm_get(struct cpu *c, const struct cpu_insn *i, unsigned size)
+ALWAYS_INLINE uint32_t rm_get(struct cpu *c, const struct cpu_insn *i, unsigned size)
 {
 	if (i->mod == 3)
 		return cpu_reg(c, i->rm, size);
 	return cpu_read(c, i->seg, cpu_ea(c, i), size);
 }
 
-static inline __attribute__((always_inline)) int32_t sext(uint32_t v, unsigned size)
+ALWAYS_INLINE int32_t sext(uint32_t v, unsigned size)
 {
 	if (size == 1)
 		return (int8_t)v;
@@ -77,7 +80,7 @@ void cpu_op_imul_ev(struct cpu *c, const struct cpu_insn *i)
 
 /* Truncating signed multiply into a register: the flags say whether the
  * full product fitted. */
-static inline __attribute__((always_inline)) void imul_trunc(struct cpu *c, unsigned reg, unsigned sz, uint32_t a, uint32_t b)
+ALWAYS_INLINE void imul_trunc(struct cpu *c, unsigned reg, unsigned sz, uint32_t a, uint32_t b)
 {
 	int64_t p = (int64_t)sext(a, sz) * sext(b, sz);
 	uint32_t lo = (uint32_t)(uint64_t)p, hi = (uint32_t)((uint64_t)p >> (sz * 8));

@@ -16,12 +16,15 @@
 
 #include "cpu/cpu_int.h"
 
-static inline __attribute__((always_inline)) uint32_t size_mask(unsigned size)
+/* Hot helpers: inlined into every handler so constants fold. */
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
+ALWAYS_INLINE uint32_t size_mask(unsigned size)
 {
 	return size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
 }
 
-static inline __attribute__((always_inline)) uint32_t sext(uint32_t v, unsigned size)
+ALWAYS_INLINE uint32_t sext(uint32_t v, unsigned size)
 {
 	if (size == 1)
 		return (uint32_t)(int32_t)(int8_t)v;
@@ -31,7 +34,7 @@ static inline __attribute__((always_inline)) uint32_t sext(uint32_t v, unsigned 
 }
 
 /* The masked count of a C0-D3 instruction. */
-static inline __attribute__((always_inline)) unsigned shift_count(const struct cpu *c, const struct cpu_insn *i)
+ALWAYS_INLINE unsigned shift_count(const struct cpu *c, const struct cpu_insn *i)
 {
 	switch (i->op) {
 	case 0xd0:
@@ -45,7 +48,7 @@ static inline __attribute__((always_inline)) unsigned shift_count(const struct c
 	}
 }
 
-static inline __attribute__((always_inline)) uint32_t rm_rmw(struct cpu *c, const struct cpu_insn *i, unsigned size, uint32_t *off)
+ALWAYS_INLINE uint32_t rm_rmw(struct cpu *c, const struct cpu_insn *i, unsigned size, uint32_t *off)
 {
 	if (i->mod == 3)
 		return cpu_reg(c, i->rm, size);
@@ -53,7 +56,7 @@ static inline __attribute__((always_inline)) uint32_t rm_rmw(struct cpu *c, cons
 	return cpu_rmw_read(c, i->seg, *off, size);
 }
 
-static inline __attribute__((always_inline)) void rm_put(struct cpu *c, const struct cpu_insn *i, unsigned size, uint32_t off,
+ALWAYS_INLINE void rm_put(struct cpu *c, const struct cpu_insn *i, unsigned size, uint32_t off,
 			  uint32_t v)
 {
 	if (i->mod == 3)
@@ -62,7 +65,7 @@ static inline __attribute__((always_inline)) void rm_put(struct cpu *c, const st
 		cpu_write(c, i->seg, off, size, v);
 }
 
-static inline __attribute__((always_inline)) void put(struct cpu *c, const struct cpu_insn *i, unsigned size,
+ALWAYS_INLINE void put(struct cpu *c, const struct cpu_insn *i, unsigned size,
 							uint32_t off, uint32_t v, bool mem)
 {
 	if (mem)
@@ -75,7 +78,7 @@ enum { SH_ROL, SH_ROR, SH_RCL, SH_RCR, SH_SHL, SH_SHR, SH_SAL, SH_SAR };
 
 /* One shift or rotate; mem says whether the operand is in memory (a
  * constant in each caller, so the register forms get a lean copy). */
-static inline __attribute__((always_inline)) void shift(struct cpu *c, const struct cpu_insn *i, unsigned op,
+ALWAYS_INLINE void shift(struct cpu *c, const struct cpu_insn *i, unsigned op,
 							 unsigned size, bool mem)
 {
 	unsigned bits = size * 8, n = shift_count(c, i);
@@ -186,7 +189,7 @@ SHIFT_HANDLERS(sar, SH_SAR)
 void cpu_op_shld(struct cpu *c, const struct cpu_insn *i);
 void cpu_op_shrd(struct cpu *c, const struct cpu_insn *i);
 
-static inline __attribute__((always_inline)) void shxd(struct cpu *c, const struct cpu_insn *i, bool left)
+ALWAYS_INLINE void shxd(struct cpu *c, const struct cpu_insn *i, bool left)
 {
 	unsigned size = i->opsize, bits = size * 8;
 	unsigned n = ((i->op & 1) ? c->gpr[CPU_ECX] : i->imm) & 31;
