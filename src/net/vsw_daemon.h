@@ -158,6 +158,8 @@ void vswd_port_set_events(struct vswd_port *p, int events);
 /* vsw_uplink.c */
 int vswd_uplink_open(struct vswd *d, int idx);
 void vswd_uplink_io(struct vswd_port *p, int status, int events);
+/* The uplink's poll handle reported an error (libuv stopped it). */
+void vswd_uplink_error(struct vswd_port *p);
 void vswd_uplink_send(struct vswd_port *p, const struct iovec *iov, int n, size_t len);
 void vswd_uplink_poll_links(uv_timer_t *t);
 

@@ -439,14 +439,8 @@ static void port_io(uv_poll_t *h, int status, int events)
 
 	if (p->kind == VSWD_PORT_TAP || p->kind == VSWD_PORT_VXLAN) {
 		if (status < 0) {
-			/* libuv stopped the handle on EPOLLERR (say, an ICMP
-			 * error queued on the UDP socket): clear it, re-arm. */
-			int e;
-			socklen_t el = sizeof(e);
-			if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0)
-				e = 0;
-			p->poll_events = 0;
-			vswd_port_set_events(p, UV_READABLE);
+			/* libuv stopped the handle on EPOLLERR. */
+			vswd_uplink_error(p);
 			return;
 		}
 		vswd_uplink_io(p, status, events);

@@ -194,6 +194,27 @@ void vswd_uplink_io(struct vswd_port *p, int status, int events)
 		vxlan_read(p);
 }
 
+void vswd_uplink_error(struct vswd_port *p)
+{
+	struct vswd *d = p->d;
+	p->poll_events = 0;
+	if (p->kind == VSWD_PORT_VXLAN) {
+		/* An ICMP error queued on the UDP socket: clear it, go on. */
+		int e;
+		socklen_t el = sizeof(e);
+		if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &e, &el) == 0)
+			vswd_port_set_events(p, UV_READABLE);
+		return;
+	}
+	/* A TAP in trouble (device gone): the link is down until the link
+	 * poller sees the interface up again and re-arms it; never spin. */
+	vswd_log(d, "uplink \"%s\": device error, link down", d->conf.up[p->uplink].name);
+	p->link_up = false;
+	vswd_port_refresh(p);
+	if (p->sw)
+		vswd_team_update(p->sw);
+}
+
 void vswd_uplink_send(struct vswd_port *p, const struct iovec *iov, int n, size_t len)
 {
 	struct iovec v[4];
@@ -239,6 +260,8 @@ void vswd_uplink_poll_links(uv_timer_t *t)
 		if (up == p->link_up)
 			continue;
 		p->link_up = up;
+		if (up && p->poll_events == 0)
+			vswd_port_set_events(p, UV_READABLE);
 		vswd_log(d, "uplink \"%s\": link %s", d->conf.up[i].name, up ? "up" : "down");
 		vswd_port_refresh(p);
 		if (p->sw)
