@@ -672,7 +672,12 @@ START_TEST(test_unflushed_crash)
 	close(fd);
 	ck_assert_int_eq(flag, 1);
 	ck_assert_int_eq(vmdk_check(p, 0, null), 1);    /* "not closed cleanly" */
+	/* The 64 unflushed grains were never published: -R cuts them off. */
+	struct stat s1, s2;
+	ck_assert_int_eq(stat(p, &s1), 0);
 	ck_assert_int_eq(vmdk_check(p, 1, null), 0);
+	ck_assert_int_eq(stat(p, &s2), 0);
+	ck_assert_int_eq(s1.st_size - s2.st_size, 64 * 65536);
 	ck_assert_int_eq(vmdk_check(p, 0, null), 0);
 	fd = open(p, O_RDONLY);
 	ck_assert_int_eq(pread(fd, &flag, 1, 72), 1);

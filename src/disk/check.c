@@ -273,6 +273,41 @@ static int put_tables(struct ctx *c)
 	return rc;
 }
 
+/* Space past everything referenced (grains of writes that were never
+ * flushed before a crash) is reported, not counted as a problem; repair
+ * gives it back by truncating the file. */
+static int check_tail(struct ctx *c)
+{
+	struct vmdk_extent *e = c->e;
+	uint64_t gd_secs = ((uint64_t)e->num_gts * 4 + 511) / 512;
+	uint64_t end = e->h.overhead;
+
+	if (e->h.desc_offset + e->h.desc_size > end)
+		end = e->h.desc_offset + e->h.desc_size;
+	if (e->h.gd_offset + gd_secs > end)
+		end = e->h.gd_offset + gd_secs;
+	if (e->rgd && e->h.rgd_offset + gd_secs > end)
+		end = e->h.rgd_offset + gd_secs;
+	for (size_t k = 0; k < c->nmeta; k++)
+		if (c->meta[k].start + c->meta[k].len > end)
+			end = c->meta[k].start + c->meta[k].len;
+	for (uint32_t g = 0; g < e->num_gts; g++)
+		for (size_t i = 0; c->gt[g] && i < c->gtn; i++)
+			if (c->gt[g][i] > 1 && (uint64_t)c->gt[g][i] + e->h.grain_size > end)
+				end = (uint64_t)c->gt[g][i] + e->h.grain_size;
+	if (end >= e->file_sectors)
+		return 0;
+	fprintf(c->rep, "extent %d: %llu KiB past the last grain are not referenced (writes lost "
+		"before a flush)%s\n", c->idx, (unsigned long long)(e->file_sectors - end) / 2,
+		c->repair ? " (file truncated)" : "");
+	if (c->repair) {
+		if (ftruncate(e->fd, (off_t)(end * VMDK_SECTOR)) < 0)
+			return -errno;
+		e->file_sectors = end;
+	}
+	return 0;
+}
+
 static int check_extent(struct vmdk_extent *e, int idx, int repair, FILE *rep)
 {
 	struct ctx c = { .e = e, .idx = idx, .repair = repair, .rep = rep,
@@ -307,6 +342,8 @@ static int check_extent(struct vmdk_extent *e, int idx, int repair, FILE *rep)
 	}
 	if (!rc && repair)
 		rc = put_tables(&c);
+	if (!rc && !e->compressed)
+		rc = check_tail(&c);
 	if (!rc && e->was_unclean)
 		problem(&c, true, "was not closed cleanly (unflushed writes may be lost)");
 	if (repair && !rc && fdatasync(e->fd) < 0)
