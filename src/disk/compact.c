@@ -337,10 +337,9 @@ int vmdk_expand(const char *path, uint64_t capacity)
 	if (split && last->kind != VMDK_EXT_ZERO) {
 		nd = add_split_extents(d, strdup(d->desc), old, sectors, last->kind == VMDK_EXT_SPARSE);
 	} else if (d->nextents == 1 && last->kind == VMDK_EXT_FLAT) {
-		if (ftruncate(last->fd, (off_t)((last->flat_offset + sectors) * 512)) < 0) {
-			rc = -errno;
+		rc = vmdk_size_flat(last->fd, last->flat_offset + sectors, strcmp(d->create_type, "vmfsThin") != 0);
+		if (rc)
 			goto out;
-		}
 		nd = desc_extent_size(d->desc, d, 0, sectors);
 	} else if (d->nextents == 1 && last->kind == VMDK_EXT_SPARSE && d->embedded_desc) {
 		uint64_t done = 0, total = (last->sectors + 127) / 128;
