@@ -9,9 +9,9 @@
  * count of 1; we compute it with the count-1 formula for every count
  * (ROL: MSB(res) ^ CF, ROR/RCR: MSB(res) ^ MSB-1(res), RCL: MSB(res) ^ CF).
  * SHLD/SHRD with a 16-bit operand and a count above 16 have an undefined
- * result; we shift the 48-bit value dest:src:dest and take 16 bits of it
- * (SHLD: counting from the top, SHRD: from the bottom), and the flags
- * follow that result. */
+ * result; we shift the 48-bit value dest:src:src (SHLD, taking 16 bits
+ * from the top) or src:src:dest (SHRD, from the bottom), as the AMD host
+ * this was developed on does, and the flags follow that result. */
 #include "config.h"
 
 #include "cpu/cpu_int.h"
@@ -210,12 +210,12 @@ ALWAYS_INLINE void shxd(struct cpu *c, const struct cpu_insn *i, bool left)
 			cf = (d >> (n - 1)) & 1;
 		}
 	} else if (left) {
-		/* dest:src:dest, so counts 17..31 keep shifting in dest. */
-		x = (uint64_t)d << 32 | (uint64_t)s << 16 | d;
+		/* dest:src:src, so counts 17..31 keep shifting in src. */
+		x = (uint64_t)d << 32 | (uint64_t)s << 16 | s;
 		r = (uint32_t)(x >> (32 - n)) & m;
 		cf = (x >> (48 - n)) & 1;
 	} else {
-		x = (uint64_t)d << 32 | (uint64_t)s << 16 | d;
+		x = (uint64_t)s << 32 | (uint64_t)s << 16 | d;
 		r = (uint32_t)(x >> n) & m;
 		cf = (x >> (n - 1)) & 1;
 	}
