@@ -655,7 +655,14 @@ static int count_unattached(struct vswd *d)
 
 static int accept_one(struct vswd_listener *l)
 {
-	return accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	/* Room for two rings' worth in flight: fewer wake-ups per byte. */
+	int sz = (int)VSWD_TXQ * 2;
+	if (fd >= 0) {
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	}
+	return fd;
 }
 
 void vswd_accept_vm(uv_poll_t *h, int status, int events)
