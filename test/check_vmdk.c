@@ -809,6 +809,71 @@ START_TEST(test_rename)
 }
 END_TEST
 
+/* A 3 GiB disk (split: two extents) against a sparse raw file: writes
+ * and reads cluster around grain-table (32 MiB) and extent (2 GiB)
+ * boundaries and cross them. */
+static void differential_big(int type)
+{
+	const uint64_t size = 3ull << 30;
+	char p[128], rp[128];
+	uint8_t *buf = malloc(300000), *got = malloc(300000), *want = malloc(300000);
+	struct vmdk *d;
+	struct blockdev *raw;
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/big.vmdk", dir);
+	snprintf(rp, sizeof(rp), "%s/big.raw", dir);
+	fd = open(rp, O_RDWR | O_CREAT, 0644);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, (off_t)size), 0);
+	close(fd);
+	ck_assert_int_eq(blockdev_open_raw(rp, 0, &raw), 0);
+	ck_assert_int_eq(vmdk_create(p, type, size, VMDK_ADAPTER_LSILOGIC, 4), 0);
+	ck_assert_int_eq(vmdk_open(p, 0, &d), 0);
+	srandom(7);
+	for (int i = 0; i < 3000; i++) {
+		uint64_t len = 1 + (uint64_t)random() % 300000;
+		/* Near a 32 MiB boundary (the 2 GiB one among them) or anywhere. */
+		uint64_t b = random() % 4 ? ((uint64_t)random() % 96) << 25 : 2ull << 30;
+		uint64_t off = random() % 8 ? b + (uint64_t)random() % 600000 - 300000 : (uint64_t)random() * 2 % size;
+		if (off > size - len)
+			off = size - len;
+		if (random() & 1) {
+			fill_fast(buf, len);
+			ck_assert_int_eq(vmdk_pwrite(d, buf, len, off), 0);
+			ck_assert_int_eq(blockdev_pwrite(raw, buf, len, off), 0);
+		} else {
+			ck_assert_int_eq(vmdk_pread(d, got, len, off), 0);
+			ck_assert_int_eq(blockdev_pread(raw, want, len, off), 0);
+			ck_assert_mem_eq(got, want, len);
+		}
+		if (i == 1500) {
+			vmdk_close(d);
+			ck_assert_int_eq(vmdk_open(p, 0, &d), 0);
+		}
+	}
+	vmdk_close(d);
+	blockdev_close(raw);
+	FILE *null = fopen("/dev/null", "w");
+	ck_assert_int_eq(vmdk_check(p, 0, null), 0);
+	fclose(null);
+	free(buf);
+	free(got);
+	free(want);
+}
+
+START_TEST(test_diff_big_split)
+{
+	differential_big(VMDK_SPLIT_SPARSE);
+}
+END_TEST
+
+START_TEST(test_diff_big_sparse)
+{
+	differential_big(VMDK_MONOLITHIC_SPARSE);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("vmdk");
@@ -834,6 +899,8 @@ int main(void)
 	tcase_add_test(tc, test_aio);
 	tcase_add_test(tc, test_aio_raw);
 	tcase_add_test(tc, test_rename);
+	tcase_add_test(tc, test_diff_big_split);
+	tcase_add_test(tc, test_diff_big_sparse);
 	tcase_add_test(tc, test_overlap);
 	suite_add_tcase(s, tc);
 	return check_run(s);
