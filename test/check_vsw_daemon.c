@@ -24,6 +24,7 @@
 
 #include "check_run.h"
 #include "vsw_clientlib.h"
+#include "vsw_core.h"
 
 #define BCAST "ff:ff:ff:ff:ff:ff"
 
@@ -540,6 +541,60 @@ START_TEST(t_close_unread)
 		expect(b, 1500 + (uint32_t)k);
 		close(b);
 	}
+}
+END_TEST
+
+/* Well-framed but random traffic from several VM ports at once: random
+ * lengths (runts to oversize), random tags and addresses, random control
+ * messages (MAC changes included).  The daemon must keep switching. */
+START_TEST(t_random_streams)
+{
+	static const char *const pgs[] = { "pg10", "pg20", "pg0", "trunk", "promisc", "forged", "macch" };
+	int fds[7];
+	uint8_t f[2000];
+	srand(4321);
+	for (int i = 0; i < 7; i++)
+		fds[i] = port(pgs[i], 0x40 + i);
+	for (int round = 0; round < 1500; round++) {
+		int i = rand() % 7;
+		int kind = rand() % 10;
+		if (kind == 0) {
+			char text[64];
+			if (rand() % 2)
+				snprintf(text, sizeof(text), "MAC 00:50:56:00:00:%02x\n", rand() % 256);
+			else
+				snprintf(text, sizeof(text), "%s\n", rand() % 2 ? "LINK up" : "LINK %%");
+			vswc_send_ctrl(fds[i], text);
+			continue;
+		}
+		size_t len = (size_t)(rand() % 1600);
+		for (size_t k = 0; k < len; k++)
+			f[k] = (uint8_t)rand();
+		if (len >= 14 && rand() % 2) {
+			/* Plausible headers: our MACs, broadcast, maybe a tag. */
+			const char *dst = rand() % 3 ? mac(0x40 + rand() % 7) : BCAST;
+			vsw_mac_parse(dst, f);
+			vsw_mac_parse(mac(rand() % 4 ? 0x40 + i : rand() % 256), f + 6);
+			if (rand() % 3 == 0) {
+				f[12] = 0x81;
+				f[13] = 0x00;
+				f[14] = (uint8_t)(rand() % 16);
+				f[15] = (uint8_t)rand();
+			}
+		}
+		vswc_send(fds[i], f, len);
+		if (round % 100 == 0)
+			for (int k = 0; k < 7; k++)
+				while (vswc_recv_frame(fds[k], f, sizeof(f), 0) > 0)
+					;
+	}
+	for (int i = 0; i < 7; i++)
+		close(fds[i]);
+	int a = port("pg10", 1), b = port("pg10", 2);
+	send_frame(a, BCAST, 1, -1, 1600);
+	expect(b, 1600);
+	close(a);
+	close(b);
 }
 END_TEST
 
@@ -1111,6 +1166,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, t_runt_oversize);
 	tcase_add_test(tc, t_garbage);
 	tcase_add_test(tc, t_close_unread);
+	tcase_add_test(tc, t_random_streams);
 	tcase_add_test(tc, t_slow_receiver);
 	tcase_add_test(tc, t_shaping);
 	tcase_add_test(tc, t_ctl);
