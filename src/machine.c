@@ -870,6 +870,57 @@ int machine_capture(struct machine *m, const char *path)
 	return call_on_vcpu(m, do_capture, (void *)path);
 }
 
+struct render_req {
+	uint32_t *px;
+	unsigned max_w, max_h, *w, *h;
+	uint64_t *gen;
+};
+
+static int do_render(struct machine *m, void *arg)
+{
+	struct render_req *q = arg;
+	uint64_t g = vga_generation(m->b->vga);
+	int r;
+
+	/* A rebuilt board starts a new VGA whose counter may repeat old
+	 * values: fold the reset count in. */
+	g += m->resets << 48;
+	if (g == *q->gen)
+		return 1;
+	r = vga_render(m->b->vga, q->px, q->max_w, q->max_h, q->w, q->h);
+	if (r < 0)
+		return r;
+	*q->gen = g;
+	return 0;
+}
+
+int machine_render(struct machine *m, uint32_t *px, unsigned max_w, unsigned max_h,
+		   unsigned *w, unsigned *h, uint64_t *gen)
+{
+	struct render_req q = { px, max_w, max_h, w, h, gen };
+
+	return call_on_vcpu(m, do_render, &q);
+}
+
+struct key_req {
+	uint32_t code;
+	bool pressed;
+};
+
+static int do_key(struct machine *m, void *arg)
+{
+	struct key_req *k = arg;
+
+	return ps2kbd_key(i8042_kbd(m->b->kbc), k->code, k->pressed);
+}
+
+int machine_key(struct machine *m, uint32_t code, bool pressed)
+{
+	struct key_req k = { code, pressed };
+
+	return call_on_vcpu(m, do_key, &k);
+}
+
 static int do_stats(struct machine *m, void *arg)
 {
 	struct cpu_stats *out = arg, s;

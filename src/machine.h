@@ -74,6 +74,16 @@ void machine_request(struct machine *m, enum machine_req req);
 /* Writes the screen to path: a PNG, or the text screen as UTF-8 when path
  * ends in ".txt" (-ENOTSUP in a graphics mode).  Thread-safe. */
 int machine_capture(struct machine *m, const char *path);
+/* For a console window (thread-safe): renders the display as XRGB8888 into
+ * px (at most max_w x max_h) unless *gen already equals the VGA's
+ * generation, in which case it returns 1 and leaves px alone; otherwise 0
+ * with *w, *h and *gen updated, or -errno. */
+int machine_render(struct machine *m, uint32_t *px, unsigned max_w, unsigned max_h,
+		   unsigned *w, unsigned *h, uint64_t *gen);
+/* A key on the PS/2 keyboard (scan code set 2 make code; 0xE0xx for the
+ * extended keys), pressed or released.  Thread-safe. */
+int machine_key(struct machine *m, uint32_t code, bool pressed);
+
 /* Counters since power-on, summed over resets.  Thread-safe. */
 void machine_stats(struct machine *m, struct cpu_stats *out, uint64_t *resets);
 

@@ -25,6 +25,9 @@
 
 #include "log.h"
 #include "machine.h"
+#ifdef HAVE_SDL
+#include "gui/console.h"
+#endif
 #include "vmconfig.h"
 #include "vmctl.h"
 #include "vmx.h"
@@ -145,6 +148,7 @@ struct vm {
 	pthread_t vcpu;
 	enum machine_end end;
 	int signal;
+	volatile bool done;   /* the VM ended (main thread) */
 };
 
 static void *vcpu_main(void *opaque)
@@ -160,6 +164,7 @@ static void on_ended(uv_async_t *a)
 {
 	struct vm *vm = a->data;
 
+	vm->done = true;
 	vmctl_server_close(vm->ctl);
 	vm->ctl = NULL;
 	uv_close((uv_handle_t *)&vm->ended, NULL);
@@ -311,6 +316,28 @@ static void signal_ready(int *ready_fd)
 	}
 }
 
+/* Whether to show the console window: "gui" asks for it, "nogui" not;
+ * without a mode (VMware's default is gui) only when a display is there. */
+static bool want_gui(const char *mode)
+{
+#ifdef HAVE_SDL
+	if (mode && !strcasecmp(mode, "nogui"))
+		return false;
+	if (!mode && !getenv("DISPLAY") && !getenv("WAYLAND_DISPLAY"))
+		return false;
+	if (!gui_available()) {
+		if (mode)
+			log_warn("vmrun", "cannot open a console window: running headless");
+		return false;
+	}
+	return true;
+#else
+	if (mode && !strcasecmp(mode, "gui"))
+		log_info("vmrun", "this build has no console window: running headless");
+	return false;
+#endif
+}
+
 /* Powers the VM on and runs it until it ends; ready_fd points to the status
  * pipe when detached (set to -1 once the parent has been told), else NULL. */
 static int run_vm(const char *path, const char *mode, const struct run_opts *o, int *ready_fd)
@@ -321,7 +348,7 @@ static int run_vm(const char *path, const char *mode, const struct run_opts *o, 
 	struct vmx *v;
 	struct vmcfg cfg;
 	struct vm vm;
-	bool changed;
+	bool changed, gui;
 	int st, r;
 
 	if (mode && strcasecmp(mode, "gui") && strcasecmp(mode, "nogui"))
@@ -351,8 +378,7 @@ static int run_vm(const char *path, const char *mode, const struct run_opts *o, 
 	log_info("vmx", "%s %s: powering on %s (\"%s\", %llu MB)", PACKAGE_NAME, PACKAGE_VERSION,
 		 absvmx, cfg.display_name, (unsigned long long)(cfg.mem_bytes >> 20));
 	vmx_report_unknown(v, vmcfg_known_keys);
-	if (mode && !strcasecmp(mode, "gui"))
-		log_info("vmrun", "this build has no console window: running headless");
+	gui = want_gui(mode);
 	signal(SIGPIPE, SIG_IGN);  /* a serial or control peer may go away */
 	mo.serial_stdio = o->serial_stdio;
 	mo.no_reboot = o->no_reboot;
@@ -365,6 +391,7 @@ static int run_vm(const char *path, const char *mode, const struct run_opts *o, 
 	vm.ctl = NULL;
 	vm.signal = 0;
 	vm.end = MACHINE_END_NONE;
+	vm.done = false;
 	uv_loop_init(&vm.loop);
 	if ((r = vmctl_server_start(&vm.loop, absvmx, on_control, &vm, &vm.ctl)) < 0) {
 		char dir[256];
@@ -404,6 +431,12 @@ static int run_vm(const char *path, const char *mode, const struct run_opts *o, 
 	log_info("vmrun", "the VM is running");
 	if (ready_fd)
 		signal_ready(ready_fd);
+#ifdef HAVE_SDL
+	if (gui)
+		gui_run(vm.m, &vm.loop, cfg.display_name, &vm.done);
+#else
+	(void)gui;
+#endif
 	uv_run(&vm.loop, UV_RUN_DEFAULT);
 	pthread_join(vm.vcpu, NULL);
 	uv_loop_close(&vm.loop);

@@ -535,6 +535,40 @@ START_TEST(capture_text_and_png)
 }
 END_TEST
 
+START_TEST(console_render_and_keys)
+{
+	struct iobus *io;
+	uint32_t *px = calloc(1024 * 768, 4);
+	unsigned w = 0, h = 0;
+	uint64_t gen = ~0ull;
+
+	ck_assert_ptr_nonnull(px);
+	make("memsize = \"16\"\nbios440.filename = \"rom.bin\"\n", NULL);
+	io = machine_iobus(m);
+	/* The first call renders; an unchanged display is reported as such. */
+	ck_assert_int_eq(machine_render(m, px, 1024, 768, &w, &h, &gen), 0);
+	ck_assert_int_eq(machine_render(m, px, 1024, 768, &w, &h, &gen), 1);
+	/* Any register write may change the picture. */
+	iobus_out(io, 0x3c4, 1, 1);
+	iobus_out(io, 0x3c5, 1, 0x01);
+	ck_assert_int_eq(machine_render(m, px, 1024, 768, &w, &h, &gen), 0);
+	/* Keys reach the guest through the i8042 (translated to set 1). */
+	iobus_out(io, 0x64, 1, 0x60);
+	iobus_out(io, 0x60, 1, 0x45);
+	iobus_out(io, 0x60, 1, 0xf4);   /* enable scanning */
+	ck_assert_uint_eq(iobus_in(io, 0x60, 1), 0xfa);
+	ck_assert_int_eq(machine_key(m, 0x1c, true), 0);    /* A */
+	ck_assert_int_eq(machine_key(m, 0x1c, false), 0);
+	ck_assert_int_eq(machine_key(m, 0xe075, true), 0);  /* Up */
+	ck_assert_uint_eq(iobus_in(io, 0x60, 1), 0x1e);
+	ck_assert_uint_eq(iobus_in(io, 0x60, 1), 0x9e);
+	ck_assert_uint_eq(iobus_in(io, 0x60, 1), 0xe0);
+	ck_assert_uint_eq(iobus_in(io, 0x60, 1), 0x48);
+	ck_assert_int_eq(machine_key(m, 0x1ff, true), -EINVAL);
+	free(px);
+}
+END_TEST
+
 START_TEST(bootorder_text)
 {
 	char buf[256];
@@ -573,6 +607,7 @@ static Suite *machine_suite(void)
 	tcase_add_test(tc, bad_bios_size_named);
 	tcase_add_test(tc, bad_disk_named);
 	tcase_add_test(tc, capture_text_and_png);
+	tcase_add_test(tc, console_render_and_keys);
 	tcase_add_test(tc, bootorder_text);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1,0 +1,24 @@
+#!/bin/sh
+# The SDL2 console window under a virtual X server: `vmrun guest.vmx gui`
+# opens it, the VM runs in it until --timeout.  Skips without xvfb-run or
+# in a build without SDL2.
+set -u
+command -v xvfb-run >/dev/null 2>&1 || exit 77
+command -v nasm >/dev/null 2>&1 || exit 77
+vmrun="$top_builddir/src/vmrun"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+nasm -f bin -o "$tmp/text.bin" "$top_srcdir/test/guest/machine_text.asm" || exit 1
+printf 'memsize = "16"\nbios440.filename = "text.bin"\n' >"$tmp/gui.vmx"
+HOSTVM_RUNTIME_DIR="$tmp/rt" timeout 60 xvfb-run -a "$vmrun" --timeout 2 "$tmp/gui.vmx" gui 2>"$tmp/err"
+st=$?
+grep -q 'this build has no console window' "$tmp/vmware.log" && exit 77
+fails=0
+check() {
+	desc=$1; shift
+	if "$@"; then echo "ok - $desc"; else echo "FAIL - $desc"; fails=$((fails + 1)); fi
+}
+check "the console window opened" grep -q 'gui| info: console window open' "$tmp/vmware.log"
+check "the VM ran in it until the timeout (124)" test "$st" -eq 124
+[ "$fails" -eq 0 ] || { cat "$tmp/err"; tail "$tmp/vmware.log"; }
+exit "$fails"
