@@ -7,7 +7,8 @@
  *    pipes in batches), which also reports #DE as SIGFPE;
  *  - in the translator: cpu_decode() of the same bytes and the handler the
  *    decoder picked, on a flat 32-bit CPU from the test harness; a #DE is
- *    caught from cpu_raise().
+ *    caught from cpu_raise().  Every 16th input instead runs as guest code
+ *    through cpu_run() (TU building, the run loop, the HLT stop).
  * The results (seven GPRs, #DE or not, and the architecturally defined
  * arithmetic flags) must match.  Flags the SDM leaves undefined are masked
  * per case (see diff_mask()):
@@ -661,6 +662,39 @@ static void emulate(struct cpu *c, const struct diff_req *q, struct diff_res *r)
 		ck_abort_msg("unexpected exception %d", vec);
 }
 
+/* The same through the whole translator: the bytes plus HLT loaded as
+ * guest code and run by cpu_run() (decode, TU, run loop).  There is no
+ * IDT, so a #DE ends in a triple fault: *regs_valid = false then. */
+static void emulate_run(struct cpu_test *t, const struct diff_req *q, struct diff_res *r,
+			bool *regs_valid)
+{
+	struct cpu *c = t->cpu;
+	uint8_t code[16];
+	enum cpu_exit e;
+
+	memcpy(code, q->bytes, q->len);
+	code[q->len] = 0xf4;                    /* hlt */
+	cpu_tc_flush(c);
+	cpu_test_load(t, 0x1000, code, q->len + 1u);
+	cpu_test_flat(t, 0x1000);
+	c->halted = false;
+	memcpy(c->gpr, q->r, sizeof(c->gpr));
+	c->eflags = (cpu_flags(c) & ~ARITH) | (q->fl & ARITH);
+	c->lf.op = LF_NONE;
+	e = cpu_test_run(t, 64);
+	if (e == CPU_EXIT_SHUTDOWN) {
+		r->fault = 1;
+		*regs_valid = false;
+		return;
+	}
+	if (!c->halted || c->eip != 0x1000 + q->len + 1u)
+		ck_abort_msg("run loop stopped at %#x (exit %d)", c->eip, (int)e);
+	memcpy(r->r, c->gpr, sizeof(r->r));
+	r->fl = cpu_flags(c);
+	r->fault = 0;
+	*regs_valid = true;
+}
+
 #define BATCH 1000
 
 static void run_cases(unsigned first, unsigned end, unsigned per_case)
@@ -696,7 +730,15 @@ static void run_cases(unsigned first, unsigned end, unsigned per_case)
 				unsigned rr;
 				bool bad;
 
-				emulate(t.cpu, &q[k], &emu);
+				bool valid = true;
+
+				/* Every 16th input through the whole run loop. */
+				if ((done + k) % 16 == 7)
+					emulate_run(&t, &q[k], &emu, &valid);
+				else
+					emulate(t.cpu, &q[k], &emu);
+				if (!valid)
+					regs = false, m = 0;
 				bad = emu.fault != nat[k].fault || ((emu.fl ^ nat[k].fl) & m);
 				for (rr = 0; rr < 8 && regs; rr++)
 					if (rr != CPU_ESP && emu.r[rr] != nat[k].r[rr])
