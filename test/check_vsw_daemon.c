@@ -998,7 +998,7 @@ START_TEST(t_vxlan_two_daemons)
 			break;
 		usleep(10000);
 	}
-	ck_assert_ptr_nonnull(strstr(out, "active-uplink=vx team=vx(active)"));
+	ck_assert_ptr_nonnull(strstr(out, "active-uplink=vx failback=yes team=vx(active)"));
 
 	int a = port("pg10", 1), a20 = port("pg20", 3), x = port_in(dir2, "pg10", 2);
 	send_frame(a, BCAST, 1, -1, 1100);
@@ -1093,6 +1093,22 @@ START_TEST(t_failover)
 	int len;
 	ck_assert_uint_eq(next_marker(a, 2000, f, &len), 1204);
 	ck_assert_int_eq(f[12], 0x88);                 /* untagged toward the VST port */
+	/* failback = no: after u1 recovers, u2 keeps the traffic. */
+	char *fb = strstr(text, "standbyUplinks = u2\n");
+	ck_assert_ptr_nonnull(fb);
+	memmove(fb + strlen("standbyUplinks = u2\nfailback = no\n"), fb + strlen("standbyUplinks = u2\n"),
+		strlen(fb + strlen("standbyUplinks = u2\n")) + 1);
+	memcpy(fb, "standbyUplinks = u2\nfailback = no\n", strlen("standbyUplinks = u2\nfailback = no\n"));
+	write_file(conf, text);
+	ck_assert_int_eq(ctl(out, sizeof(out), "reload", NULL, NULL, NULL, NULL), 0);
+	ck_assert_int_eq(ctl(out, sizeof(out), "show", "switches", NULL, NULL, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(out, "active-uplink=u1 failback=no"));
+	ck_assert_int_eq(ctl(out, sizeof(out), "uplink", "u1", "down", NULL, NULL), 0);
+	ck_assert_int_eq(ctl(out, sizeof(out), "uplink", "u1", "up", NULL, NULL), 0);
+	send_frame(a, BCAST, 1, -1, 1205);
+	n = udp_recv(ub, pkt, sizeof(pkt), 2000);
+	check_vxlan(pkt, n, 77, 1205);
+	ck_assert_int_eq(udp_recv(ua, pkt, sizeof(pkt), 100), 0);
 	close(a);
 	close(ua);
 	close(ub);

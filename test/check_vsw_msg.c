@@ -194,6 +194,7 @@ static const char good[] =
 	"forgedTransmits = accept\n"
 	"activeUplinks = b\n"
 	"standbyUplinks = a\n"
+	"failback = no\n"
 	"[uplink a]\nvswitch = vSwitch0\ntype = tap\ndevice = tap7\n"
 	"[uplink b]\nvswitch = vSwitch0\ntype = vxlan\nvni = 42\nremote = 10.0.0.2\nport = 4790\n"
 	"[uplink c]\nvswitch = vSwitch0\ntype = vxlan\nvni = 43\nremote = 10.0.0.3\nlocalPort = 4791\n"
@@ -227,6 +228,7 @@ START_TEST(t_config)
 	/* Failover order: active, standby, then the unnamed uplink. */
 	ck_assert_int_eq(c.sw[0].nteam, 3);
 	ck_assert_int_eq(c.sw[0].nactive, 1);
+	ck_assert(!c.sw[0].failback);
 	ck_assert_str_eq(c.up[c.sw[0].team[0]].name, "b");
 	ck_assert_str_eq(c.up[c.sw[0].team[1]].name, "a");
 	ck_assert_str_eq(c.up[c.sw[0].team[2]].name, "c");

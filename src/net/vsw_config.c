@@ -192,6 +192,12 @@ static int switch_key(struct parser *p, const char *k, const char *v)
 		s->pol.allow_forged = fg;
 		return 0;
 	}
+	if (strcasecmp(k, "failback") == 0) {
+		int fb;
+		r = parse_bool(p, k, v, &fb);
+		s->failback = fb;
+		return r;
+	}
 	char *dst = NULL;
 	if (strcasecmp(k, "activeUplinks") == 0)
 		dst = p->team_active[p->idx];
@@ -378,6 +384,7 @@ static int section(struct parser *p, char *s)
 		struct vsw_conf_switch *w = &c->sw[p->idx];
 		strcpy(w->name, name);
 		vsw_policy_default(&w->pol);
+		w->failback = true;
 		w->line = p->line;
 		return 0;
 	}

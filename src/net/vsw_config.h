@@ -5,7 +5,7 @@
  *     [global]            runDir, auditLog, helloTimeout, socketMode,
  *                         socketGroup
  *     [vswitch NAME]      allowPromiscuous, macChanges, forgedTransmits,
- *                         activeUplinks, standbyUplinks
+ *                         activeUplinks, standbyUplinks, failback
  *     [uplink NAME]       vswitch, type (tap|vxlan), device, vni, local,
  *                         remote, port, localPort, remotePort
  *     [portgroup NAME]    vswitch, vlan, the three policy keys,
@@ -40,6 +40,7 @@ struct vsw_conf_switch {
 	int nteam;                        /* failover order: indexes into uplink[] */
 	int team[VSW_MAX_UPLINKS];
 	int nactive;                      /* the first nactive of team[] are active */
+	bool failback;                    /* return to an earlier uplink (default) */
 	int line;
 };
 

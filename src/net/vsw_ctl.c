@@ -111,11 +111,12 @@ static void show_switches(struct ctl_conn *c)
 		int nports = 0;
 		for (int s = 0; s < VSW_MAX_PORTS; s++)
 			nports += sw->port[s] != NULL;
-		out(c, "vswitch \"%s\" ports=%d promisc=%s mac-changes=%s forged=%s active-uplink=%s team=",
+		out(c, "vswitch \"%s\" ports=%d promisc=%s mac-changes=%s forged=%s active-uplink=%s failback=%s team=",
 		    sw->name, nports, pol_word(sw->pol.allow_promisc), pol_word(sw->pol.allow_mac_changes),
 		    pol_word(sw->pol.allow_forged),
 		    sw->core.active_uplink >= 0 && sw->port[sw->core.active_uplink] ?
-		    d->conf.up[sw->port[sw->core.active_uplink]->uplink].name : "none");
+		    d->conf.up[sw->port[sw->core.active_uplink]->uplink].name : "none",
+		    cs->failback ? "yes" : "no");
 		for (int k = 0; k < cs->nteam; k++)
 			out(c, "%s%s(%s)", k ? "," : "", d->conf.up[cs->team[k]].name,
 			    k < cs->nactive ? "active" : "standby");

@@ -84,6 +84,10 @@ void vswd_team_update(struct vswd_switch *sw)
 	struct vswd *d = sw->d;
 	int ci = vsw_conf_find_switch(&d->conf, sw->name), best = -1;
 
+	int cur = sw->core.active_uplink;
+	const struct vswd_port *cu = cur >= 0 && cur < VSW_MAX_PORTS ? sw->port[cur] : NULL;
+	bool cur_ok = cu && sw->core.port[cur].uplink && cu->link_up && !cu->admin_down;
+
 	if (ci >= 0) {
 		const struct vsw_conf_switch *cs = &d->conf.sw[ci];
 		for (int k = 0; k < cs->nteam && best < 0; k++) {
@@ -91,13 +95,16 @@ void vswd_team_update(struct vswd_switch *sw)
 			if (u && u->sw == sw && u->link_up && !u->admin_down)
 				best = u->slot;
 		}
+		/* failback = no: a working uplink keeps the traffic even when
+		 * one earlier in the order comes back. */
+		if (!cs->failback && cur_ok)
+			best = cur;
 	}
-	if (best != sw->core.active_uplink) {
-		int old = sw->core.active_uplink;
+	if (best != cur) {
 		sw->core.active_uplink = best;
 		vswd_log(d, "vswitch %s: active uplink %s -> %s", sw->name,
-				 old >= 0 && sw->port[old] ? d->conf.up[sw->port[old]->uplink].name : "none",
-				 best >= 0 ? d->conf.up[sw->port[best]->uplink].name : "none");
+			 cu && cu->uplink >= 0 ? d->conf.up[cu->uplink].name : "none",
+			 best >= 0 ? d->conf.up[sw->port[best]->uplink].name : "none");
 	}
 }
 
