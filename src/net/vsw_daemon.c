@@ -198,7 +198,6 @@ static int reconcile(struct vswd *d, const struct vsw_conf *nc)
 			sw->core.active_uplink = -1;
 		}
 		sw->pol = nc->sw[i].pol;
-		sw->live = true;
 		nsw[i] = sw;
 	}
 	for (int i = 0; i < VSW_MAX_SWITCHES; i++) {
@@ -260,7 +259,6 @@ static int reconcile(struct vswd *d, const struct vsw_conf *nc)
 			pg->d = d;
 			pg->cfg = *c;
 			pg->sw = nsw[c->sw];
-			pg->live = true;
 			npg[i] = pg;
 			if (pg_listen(d, pg, true, true) < 0)
 				err = -EADDRINUSE;

@@ -70,7 +70,6 @@ struct vswd_switch {
 	struct vsw_switch core;
 	struct vswd_port *port[VSW_MAX_PORTS];
 	struct vsw_policy pol;
-	bool live;                        /* still in the configuration */
 };
 
 /* A listening unix socket; heap-allocated so it can outlive its owner
@@ -90,7 +89,6 @@ struct vswd_pg {
 	struct vsw_policy pol;            /* effective policy */
 	struct vswd_listener *vm_l, *qemu_l;   /* NULL when closed */
 	struct vswd_port *qemu_port;      /* the one QEMU client, if connected */
-	bool live;
 };
 
 struct vswd_stats {

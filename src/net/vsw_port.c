@@ -236,7 +236,7 @@ static bool do_hello(struct vswd_port *p, const uint8_t *msg, size_t len)
 	if (vsw_hello_parse(msg, len, &h, &why) < 0) {
 		d->stats.bad_hellos++;
 		snprintf(reply, sizeof(reply), "ERR %s\n", why);
-	} else if (!p->pg || !p->pg->live || strcmp(h.portgroup, p->pg->cfg.name) != 0) {
+	} else if (!p->pg || strcmp(h.portgroup, p->pg->cfg.name) != 0) {
 		d->stats.refused++;
 		snprintf(reply, sizeof(reply), "ERR portgroup does not match this socket\n");
 	} else if (mac_in_use(p->pg->sw, h.mac)) {
