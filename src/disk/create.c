@@ -78,11 +78,15 @@ int vmdk_create_sparse(const char *path, uint64_t sectors, const char *desc)
 	uint64_t gd = rgd + gd_secs + ngt * gt_secs;
 	uint64_t over = gd + gd_secs + ngt * gt_secs;
 	uint32_t *dir;
-	uint8_t *meta;
+	uint8_t hdr[512] = { 0 };
 	int fd, rc = 0;
 
 	if (strlen(desc) >= desc_size * 512)
 		return -ENAMETOOLONG;
+	if (sectors > VMDK_MAX_SPARSE) {
+		vmdk_set_error("a sparse extent holds at most 2 TiB");
+		return -EFBIG;
+	}
 	over = (over + gsz - 1) / gsz * gsz;
 	memset(&h, 0, sizeof(h));
 	h.magic = VMDK_MAGIC;
@@ -97,29 +101,39 @@ int vmdk_create_sparse(const char *path, uint64_t sectors, const char *desc)
 	h.gd_offset = gd;
 	h.overhead = over;
 	memcpy(h.nl_chars, "\n \r\n", 4);
-	meta = calloc(1, over * 512);
-	if (!meta)
+	memcpy(hdr, &h, sizeof(h));
+	dir = malloc(gd_secs * 512);
+	if (!dir)
 		return -ENOMEM;
-	memcpy(meta, &h, sizeof(h));
-	memcpy(meta + desc_off * 512, desc, strlen(desc));
-	/* Both directories point at preallocated, zeroed grain tables. */
-	dir = (uint32_t *)(meta + rgd * 512);
-	for (uint64_t i = 0; i < ngt; i++)
-		dir[i] = (uint32_t)(rgd + gd_secs + i * gt_secs);
-	dir = (uint32_t *)(meta + gd * 512);
-	for (uint64_t i = 0; i < ngt; i++)
-		dir[i] = (uint32_t)(gd + gd_secs + i * gt_secs);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		vmdk_set_error("cannot create %s: %s", path, strerror(errno));
-		rc = -errno;
-	} else {
-		rc = vmdk_full_pwrite(fd, meta, over * 512, 0);
-		if (!rc && fsync(fd) < 0)
-			rc = -errno;
-		close(fd);
+		free(dir);
+		return -errno;
 	}
-	free(meta);
+	/* The grain tables are all zero: left as holes of the file.  Both
+	 * directories point at them. */
+	if (ftruncate(fd, (off_t)(over * 512)) < 0)
+		rc = -errno;
+	if (!rc)
+		rc = vmdk_full_pwrite(fd, hdr, sizeof(hdr), 0);
+	if (!rc)
+		rc = vmdk_full_pwrite(fd, desc, strlen(desc), desc_off * 512);
+	memset(dir, 0, gd_secs * 512);
+	for (uint64_t i = 0; i < ngt; i++)
+		dir[i] = (uint32_t)(rgd + gd_secs + i * gt_secs);
+	if (!rc)
+		rc = vmdk_full_pwrite(fd, dir, gd_secs * 512, rgd * 512);
+	for (uint64_t i = 0; i < ngt; i++)
+		dir[i] = (uint32_t)(gd + gd_secs + i * gt_secs);
+	if (!rc)
+		rc = vmdk_full_pwrite(fd, dir, gd_secs * 512, gd * 512);
+	if (!rc && fsync(fd) < 0)
+		rc = -errno;
+	close(fd);
+	free(dir);
+	if (rc)
+		unlink(path);
 	return rc;
 }
 

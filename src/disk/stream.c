@@ -101,7 +101,7 @@ int vmdk_stream_create(const char *path, uint64_t capacity, enum vmdk_adapter ad
 	int rc;
 
 	*out = NULL;
-	if (sectors == 0 || sectors > VMDK_MAX_CAPACITY)
+	if (sectors == 0 || sectors > VMDK_MAX_SPARSE)
 		return -EINVAL;
 	snprintf(ext, sizeof(ext), "RW %llu SPARSE \"%s\"", (unsigned long long)sectors, base);
 	if (vmdk_make_desc(desc, sizeof(desc), "streamOptimized", sectors, ext, 0xffffffffu, NULL,

@@ -15,6 +15,7 @@
 #define VMDK_MAX_CHAIN 16
 #define VMDK_MAX_CAPACITY (1ull << 41)   /* sectors: 1 PiB */
 #define VMDK_GD_AT_END 0xffffffffffffffffull
+#define VMDK_MAX_SPARSE 0xffffffffull     /* sectors: 32-bit grain offsets */
 
 #define VMDK_FLAG_NL_VALID (1u << 0)
 #define VMDK_FLAG_RGD (1u << 1)
