@@ -436,7 +436,7 @@ static void ctl_accept(uv_poll_t *h, int status, int events)
 		if (fd < 0)
 			return;
 		struct ctl_conn *c = calloc(1, sizeof(*c));
-		socklen_t cl = sizeof(c ? c->cred : (struct ucred){ 0 });
+		socklen_t cl = sizeof(struct ucred);
 		if (!c || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &cl) < 0) {
 			free(c);
 			close(fd);
