@@ -211,69 +211,63 @@ bool cpu_cf(struct cpu *c)
 	return lf_cf(&c->lf);
 }
 
-ALWAYS_INLINE bool lf_zf(const struct cpu *c)
+/* A condition from materialised flags. */
+ALWAYS_INLINE bool cond_eflags(uint32_t f, unsigned cc)
 {
-	if (c->lf.op == LF_NONE)
-		return c->eflags & CPU_ZF;
-	return (c->lf.res & lf_mask(c->lf.size)) == 0;
+	switch ((cc >> 1) & 7) {
+	case 0: return f & CPU_OF;
+	case 1: return f & CPU_CF;
+	case 2: return f & CPU_ZF;
+	case 3: return f & (CPU_CF | CPU_ZF);
+	case 4: return f & CPU_SF;
+	case 5: return f & CPU_PF;
+	case 6: return !(f & CPU_SF) != !(f & CPU_OF);
+	default: return (f & CPU_ZF) || !(f & CPU_SF) != !(f & CPU_OF);
+	}
 }
 
-ALWAYS_INLINE bool lf_sf(const struct cpu *c)
+/* Signed less-than (SF != OF); after SUB/CMP this is a direct signed
+ * comparison of the operands. */
+ALWAYS_INLINE bool lf_lt(const struct cpu_lazy *l)
 {
-	if (c->lf.op == LF_NONE)
-		return c->eflags & CPU_SF;
-	return (c->lf.res & lf_msb(c->lf.size)) != 0;
-}
-
-ALWAYS_INLINE bool lf_of_any(const struct cpu *c)
-{
-	if (c->lf.op == LF_NONE)
-		return c->eflags & CPU_OF;
-	return lf_of(&c->lf);
-}
-
-/* Signed less-than (SF != OF); after SUB/CMP without SBB this is a direct
- * signed comparison of the operands. */
-ALWAYS_INLINE bool lf_lt(const struct cpu *c)
-{
-	const struct cpu_lazy *l = &c->lf;
-
 	if (l->op == LF_SUB)
 		return (int32_t)lf_sext(l->s1, l->size) < (int32_t)lf_sext(l->s2, l->size);
-	return lf_sf(c) != lf_of_any(c);
+	return !(l->res & lf_msb(l->size)) != !lf_of(l);
 }
 
 bool cpu_cond(struct cpu *c, unsigned cc)
 {
+	const struct cpu_lazy *l = &c->lf;
 	bool r;
 
+	if (l->op == LF_NONE) {
+		r = cond_eflags(c->eflags, cc);
+		return (cc & 1) ? !r : r;
+	}
 	switch ((cc >> 1) & 7) {
 	case 0: /* O */
-		r = lf_of_any(c);
+		r = lf_of(l);
 		break;
 	case 1: /* B / C */
-		r = cpu_cf(c);
+		r = lf_cf(l);
 		break;
 	case 2: /* E / Z */
-		r = lf_zf(c);
+		r = (l->res & lf_mask(l->size)) == 0;
 		break;
 	case 3: /* BE */
-		r = lf_zf(c) || cpu_cf(c);
+		r = (l->res & lf_mask(l->size)) == 0 || lf_cf(l);
 		break;
 	case 4: /* S */
-		r = lf_sf(c);
+		r = (l->res & lf_msb(l->size)) != 0;
 		break;
 	case 5: /* P */
-		if (c->lf.op == LF_NONE)
-			r = c->eflags & CPU_PF;
-		else
-			r = !__builtin_parity(c->lf.res & 0xff);
+		r = !__builtin_parity(l->res & 0xff);
 		break;
 	case 6: /* L */
-		r = lf_lt(c);
+		r = lf_lt(l);
 		break;
 	default: /* LE */
-		r = lf_zf(c) || lf_lt(c);
+		r = (l->res & lf_mask(l->size)) == 0 || lf_lt(l);
 		break;
 	}
 	return (cc & 1) ? !r : r;
