@@ -731,6 +731,7 @@ START_TEST(t_ctl)
 	ck_assert_int_eq(ctl(out, sizeof(out), "set-vlan", "pg20", "4096", NULL, NULL), 1);
 	ck_assert_int_eq(ctl(out, sizeof(out), "set-vlan", "nosuch", "1", NULL, NULL), 1);
 	ck_assert_int_eq(ctl(out, sizeof(out), "frobnicate", NULL, NULL, NULL, NULL), 1);
+	ck_assert_int_eq(ctl(out, sizeof(out), "set-vlan", "no \"such\"", "1", NULL, NULL), 1);
 
 	/* Every state-changing command is in the audit log: who, what, when. */
 	char path[128], log[8192];
@@ -748,6 +749,7 @@ START_TEST(t_ctl)
 	ck_assert_ptr_nonnull(strstr(log, "cmd=\"set-shaping pg10 1000 2000 10\""));
 	ck_assert_ptr_nonnull(strstr(log, "cmd=\"set-vlan pg20 4096\" result=\"usage"));
 	ck_assert_ptr_null(strstr(log, "cmd=\"show"));
+	ck_assert_ptr_nonnull(strstr(log, "cmd=\"set-vlan 'no ?such?' 1\" result=\"no such portgroup\""));
 	ck_assert_int_eq(log[4], '-');       /* starts with a date: YYYY-MM-DD */
 	close(a);
 	close(b);

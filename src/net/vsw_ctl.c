@@ -311,14 +311,27 @@ static void handle(struct ctl_conn *c, char *req)
 	int n = 0;
 	char what[REQ_MAX];
 
-	/* The audit record shows the words separated by spaces. */
-	snprintf(what, sizeof(what), "%s", req);
-	for (char *s = what; *s; s++)
-		if (*s == '\t' || *s == '"' || (unsigned char)*s < 0x20)
-			*s = *s == '\t' ? ' ' : '?';
 	for (char *save = NULL, *t = strtok_r(req, "\t", &save); t && n < MAX_WORDS;
 	     t = strtok_r(NULL, "\t", &save))
 		w[n++] = t;
+	/* The audit record shows the words separated by spaces, a word with
+	 * spaces in single quotes; quotes and control bytes become '?'. */
+	size_t wl = 0;
+	what[0] = '\0';
+	for (int i = 0; i < n && wl + 1 < sizeof(what); i++) {
+		bool q = strchr(w[i], ' ') != NULL;
+		int k = snprintf(what + wl, sizeof(what) - wl, "%s%s", i ? " " : "", q ? "'" : "");
+		if (k < 0 || (size_t)k >= sizeof(what) - wl)
+			break;
+		wl += (size_t)k;
+		for (const char *t = w[i]; *t && wl + 1 < sizeof(what); t++) {
+			unsigned char ch = (unsigned char)*t;
+			what[wl++] = ch < 0x20 || ch == '"' || ch == '\'' ? '?' : (char)ch;
+		}
+		if (q && wl + 1 < sizeof(what))
+			what[wl++] = '\'';
+		what[wl] = '\0';
+	}
 	if (n == 0) {
 		out(c, "ERR empty request\n");
 		return;
