@@ -581,6 +581,7 @@ START_TEST(invalid_opcode_forms)
 		{ "lock test [ebx], eax", { 0xf0, 0x85, 0x03 }, 3 },
 		{ "lock inc eax (40)", { 0xf0, 0x40 }, 2 },
 		{ "lock xchg eax, ebx (93)", { 0xf0, 0x93 }, 2 },
+		{ "lock nop [ebx]", { 0xf0, 0x0f, 0x1f, 0x03 }, 4 },
 	};
 	static const struct { const char *name; uint8_t b[4]; uint8_t len; uint32_t want; } ok[] = {
 		{ "lock add [ebx], eax", { 0xf0, 0x01, 0x03 }, 3, 0x1005 },
@@ -744,6 +745,32 @@ START_TEST(real_mode_wrap_faults)
 }
 END_TEST
 
+/* The multi-byte and hint NOPs (0F 18-1F) never access their operand. */
+START_TEST(multibyte_nop_no_access)
+{
+	static const uint8_t code[] = {
+		0x0f, 0x1f, 0x03,                         /* nop dword [ebx] */
+		0x66, 0x0f, 0x1f, 0x44, 0x1b, 0x00,       /* nop word [ebx+ebx+0] */
+		0x0f, 0x1f, 0x80, 0x00, 0x10, 0x00, 0x00, /* nop dword [eax+0x1000] */
+		0x0f, 0x18, 0x03,                         /* hint nop (prefetchnta) [ebx] */
+		0x0f, 0x19, 0x0b, 0x0f, 0x1e, 0xc8,       /* reserved nops */
+		0x41,                                     /* inc ecx: we got here */
+	};
+
+	flat();
+	paging();
+	c->gpr[CPU_EBX] = NP_PAGE;
+	c->gpr[CPU_EAX] = NP_PAGE;
+	c->gpr[CPU_ECX] = 7;
+	set_flags(CPU_CF | CPU_SF);
+	run_bytes(code, sizeof(code));
+	ck_assert_uint_eq(rd(MARK, 4), NONE);
+	ck_assert_uint_eq(c->gpr[CPU_ECX], 8);
+	ck_assert_uint_eq(c->gpr[CPU_EBX], NP_PAGE);
+	ck_assert_uint_eq(c->eip, CODE + sizeof(code) + 1);
+}
+END_TEST
+
 /* ---- flag instructions, BSF/BSR ----------------------------------------------------- */
 
 START_TEST(flag_instructions)
@@ -824,6 +851,7 @@ static Suite *alu_suite(void)
 	tcase_add_test(tc, page_fault_leaves_state);
 	tcase_add_test(tc, cmov_loads_even_when_false);
 	tcase_add_test(tc, real_mode_wrap_faults);
+	tcase_add_test(tc, multibyte_nop_no_access);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("flags");
 	tcase_add_checked_fixture(tc, setup, teardown);

@@ -370,6 +370,11 @@ static void build_misc(void)
 	ADD("xchg eax,ebx (93)", K_FLAGS, 4, ARITH, 0x93);
 	ADD("xchg ax,di (97)", K_FLAGS, 2, ARITH, 0x66, 0x97);
 	ADD("nop", K_FLAGS, 4, ARITH, 0x90);
+	ADD("pause", K_FLAGS, 4, ARITH, 0xf3, 0x90);
+	ADD("nop dword [eax+eax*1+0]", K_FLAGS, 4, ARITH, 0x0f, 0x1f, 0x44, 0x00, 0x00);
+	ADD("nop word [eax+eax*1+0]", K_FLAGS, 4, ARITH, 0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00);
+	ADD("nop dword [eax+0]", K_FLAGS, 4, ARITH, 0x0f, 0x1f, 0x80, 0, 0, 0, 0);
+	ADD("nop eax", K_FLAGS, 4, ARITH, 0x0f, 0x1f, 0xc0);
 	ADD("bswap eax", K_FLAGS, 4, ARITH, 0x0f, 0xc8);
 	ADD("bswap edi", K_FLAGS, 4, ARITH, 0x0f, 0xcf);
 

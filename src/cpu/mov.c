@@ -151,7 +151,8 @@ void cpu_op_xchg_eax_r(struct cpu *c, const struct cpu_insn *i)
 	cpu_set_reg(c, r, sz, a);
 }
 
-/* 90 (XCHG eAX, eAX; also PAUSE with F3). */
+/* 90 (XCHG eAX, eAX; also PAUSE with F3) and the multi-byte and hint NOPs
+ * 0F 18-1F, whose ModRM operand is never accessed. */
 void cpu_op_nop(struct cpu *c, const struct cpu_insn *i)
 {
 	(void)c;
