@@ -96,7 +96,7 @@ static void gui_close(struct gui *g)
 	if (g->win)
 		SDL_DestroyWindow(g->win);
 	free(g->px);
-	SDL_QuitSubSystem(SDL_INIT_VIDEO);
+	SDL_Quit();
 }
 
 /* Shows a new frame when the display changed. */
