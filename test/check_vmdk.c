@@ -874,6 +874,34 @@ START_TEST(test_diff_big_sparse)
 }
 END_TEST
 
+/* More extents than the old fixed limit of 64: 130 of them. */
+START_TEST(test_many_extents)
+{
+	char p[128];
+	const uint64_t size = 260ull << 30, edge = 200ull << 30;
+	uint8_t b[8192], g[8192];
+	struct vmdk *d;
+	FILE *null = fopen("/dev/null", "w");
+
+	snprintf(p, sizeof(p), "%s/many.vmdk", dir);
+	ck_assert_int_eq(vmdk_create(p, VMDK_SPLIT_SPARSE, size, VMDK_ADAPTER_LSILOGIC, 4), 0);
+	ck_assert_int_eq(vmdk_open(p, 0, &d), 0);
+	fill_fast(b, sizeof(b));
+	ck_assert_int_eq(vmdk_pwrite(d, b, sizeof(b), edge - 4096), 0);        /* across two */
+	ck_assert_int_eq(vmdk_pwrite(d, b, sizeof(b), size - sizeof(b)), 0);    /* the last */
+	vmdk_close(d);
+	ck_assert_int_eq(vmdk_open(p, VMDK_RDONLY, &d), 0);
+	ck_assert_uint_eq(vmdk_size(d), size);
+	ck_assert_int_eq(vmdk_pread(d, g, sizeof(g), edge - 4096), 0);
+	ck_assert_mem_eq(g, b, sizeof(b));
+	ck_assert_int_eq(vmdk_pread(d, g, sizeof(g), size - sizeof(g)), 0);
+	ck_assert_mem_eq(g, b, sizeof(b));
+	vmdk_close(d);
+	ck_assert_int_eq(vmdk_check(p, 0, null), 0);
+	fclose(null);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("vmdk");
@@ -901,6 +929,7 @@ int main(void)
 	tcase_add_test(tc, test_rename);
 	tcase_add_test(tc, test_diff_big_split);
 	tcase_add_test(tc, test_diff_big_sparse);
+	tcase_add_test(tc, test_many_extents);
 	tcase_add_test(tc, test_overlap);
 	suite_add_tcase(s, tc);
 	return check_run(s);

@@ -138,12 +138,17 @@ out:
 static int rewrite(const char *path, bool drop_zero)
 {
 	struct vmdk *d;
-	char *paths[VMDK_MAX_EXTENTS] = { 0 }, tmp[PATH_MAX];
+	char **paths, tmp[PATH_MAX];
 	uint64_t total = 0, done = 0;
 	int rc = vmdk_open(path, 0, &d), n = 0;
 
 	if (rc)
 		return rc;
+	paths = calloc((size_t)d->nextents, sizeof(*paths));
+	if (!paths) {
+		vmdk_close(d);
+		return -ENOMEM;
+	}
 	for (int i = 0; i < d->nextents; i++) {
 		if (d->ext[i].kind != VMDK_EXT_SPARSE) {
 			vmdk_set_error("only sparse (growable) disks can be shrunk or defragmented");
@@ -172,8 +177,9 @@ static int rewrite(const char *path, bool drop_zero)
 	}
 	vmdk_progress(total, total);
 out:
-	for (int i = 0; i < VMDK_MAX_EXTENTS; i++)
+	for (int i = 0; i < d->nextents; i++)
 		free(paths[i]);
+	free(paths);
 	/* The extents were replaced: close without touching the old files. */
 	for (int i = 0; !rc && i < d->nextents; i++)
 		d->ext[i].kind = VMDK_EXT_ZERO;

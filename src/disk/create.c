@@ -191,7 +191,7 @@ int vmdk_create(const char *path, enum vmdk_type type, uint64_t capacity,
 		/* Extents of at most 2 GiB each, named base-s001.vmdk / base-f001.vmdk. */
 		const uint64_t max = (2ull << 30) / 512;
 		size_t n = strlen(path), used = 0;
-		char *extents = calloc(1, 64 * (PATH_MAX + 64));
+		char *extents = calloc(1, ((sectors + max - 1) / max) * (strlen(base_name(path)) + 64) + 1);
 		int rc = 0, fd;
 
 		if (n < 5 || strcmp(path + n - 5, ".vmdk") != 0 || !extents ||
@@ -325,7 +325,7 @@ int vmdk_rename(const char *src, const char *dst)
 {
 	struct vmdk *d;
 	char *sst = stem(src), *dst_stem = stem(dst), *desc = NULL, *ddir = NULL;
-	char *olds[VMDK_MAX_EXTENTS] = { 0 }, *news[VMDK_MAX_EXTENTS] = { 0 };
+	char **olds = NULL, **news = NULL;
 	int rc, n = 0;
 
 	if (!sst || !dst_stem) {
@@ -349,6 +349,12 @@ int vmdk_rename(const char *src, const char *dst)
 	}
 	if (rc)
 		goto out_names;
+	olds = calloc((size_t)d->nextents, sizeof(*olds));
+	news = calloc((size_t)d->nextents, sizeof(*news));
+	if (!olds || !news) {
+		rc = -ENOMEM;
+		goto out;
+	}
 	if (access(dst, F_OK) == 0) {
 		vmdk_set_error("%s exists", dst);
 		rc = -EEXIST;
@@ -402,7 +408,8 @@ int vmdk_rename(const char *src, const char *dst)
 			rc = -errno;
 			vmdk_set_error("cannot link %s to %s: %s", from, to, strerror(errno));
 			free(olds[n]);
-			olds[n] = NULL;
+			free(news[n]);
+			olds[n] = news[n] = NULL;
 			break;
 		}
 		nd = desc_replace(desc, f, news[n]);
@@ -423,12 +430,14 @@ int vmdk_rename(const char *src, const char *dst)
 	if (!rc && unlink(src) < 0)
 		rc = -errno;
 out:
-	vmdk_close(d);
-out_names:
-	for (int i = 0; i < VMDK_MAX_EXTENTS; i++) {
+	for (int i = 0; i < n; i++) {
 		free(olds[i]);
 		free(news[i]);
 	}
+	free(olds);
+	free(news);
+	vmdk_close(d);
+out_names:
 	free(desc);
 	free(ddir);
 	free(sst);

@@ -160,6 +160,14 @@ static int parse_descriptor(struct vmdk *d, const char *text, int self_fd)
 				vmdk_set_error("too many extents");
 				return -EINVAL;
 			}
+			if (d->nextents == d->cap_extents) {
+				int cap = d->cap_extents ? d->cap_extents * 2 : 4;
+				struct vmdk_extent *n = realloc(d->ext, (size_t)cap * sizeof(*n));
+				if (!n)
+					return -ENOMEM;
+				d->ext = n;
+				d->cap_extents = cap;
+			}
 			if (sectors == 0 || sectors > VMDK_MAX_CAPACITY ||
 			    start + sectors > VMDK_MAX_CAPACITY) {
 				vmdk_set_error("extent size %llu out of range", sectors);
@@ -213,9 +221,17 @@ static int parse_descriptor(struct vmdk *d, const char *text, int self_fd)
 
 static struct vmdk_extent *find_extent(struct vmdk *d, uint64_t sector)
 {
-	for (int i = 0; i < d->nextents; i++)
-		if (sector >= d->ext[i].start && sector < d->ext[i].start + d->ext[i].sectors)
-			return &d->ext[i];
+	int lo = 0, hi = d->nextents;
+
+	while (lo < hi) {       /* extents are contiguous, in order */
+		int mid = (lo + hi) / 2;
+		if (sector < d->ext[mid].start)
+			hi = mid;
+		else if (sector >= d->ext[mid].start + d->ext[mid].sectors)
+			lo = mid + 1;
+		else
+			return &d->ext[mid];
+	}
 	return NULL;
 }
 
@@ -460,6 +476,7 @@ static void vmdk_free(struct vmdk *d)
 			close(e->fd);
 	}
 	vmdk_lock_release(d);
+	free(d->ext);
 	free(d->desc);
 	free(d->path);
 	free(d->dir);
@@ -534,7 +551,7 @@ static int do_open(struct vmdk *d, unsigned flags, int depth)
 				close(rfd);
 		}
 	} else if (!rc || st.st_size < 512) {
-		if (st.st_size > 65536 || st.st_size == 0) {
+		if (st.st_size > VMDK_MAX_DESCRIPTOR || st.st_size == 0) {
 			close(fd);
 			vmdk_set_error("%s is not a VMDK descriptor", d->path);
 			return -EINVAL;

@@ -11,7 +11,8 @@
 
 #define VMDK_MAGIC 0x564d444bu          /* "KDMV" little-endian */
 #define VMDK_SECTOR 512u
-#define VMDK_MAX_EXTENTS 64
+#define VMDK_MAX_EXTENTS 4096          /* 8 TiB of 2 GiB extents */
+#define VMDK_MAX_DESCRIPTOR (1 << 20)   /* bytes of a descriptor file */
 #define VMDK_MAX_CHAIN 16
 #define VMDK_MAX_CAPACITY (1ull << 41)   /* sectors: 1 PiB */
 #define VMDK_GD_AT_END 0xffffffffffffffffull
@@ -76,8 +77,8 @@ struct vmdk {
 	char parent_hint[512];
 	char adapter[16];
 	uint32_t cyl, heads, secs;
-	int nextents;
-	struct vmdk_extent ext[VMDK_MAX_EXTENTS];
+	int nextents, cap_extents;
+	struct vmdk_extent *ext;        /* sorted by start */
 	struct vmdk *parent;
 	char *lock_file, *lock_dir;
 	uint8_t *grain_buf;
