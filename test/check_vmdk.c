@@ -874,11 +874,11 @@ START_TEST(test_diff_big_sparse)
 }
 END_TEST
 
-/* More extents than the old fixed limit of 64: 130 of them. */
+/* More extents than the old fixed limit of 64: 66 of them. */
 START_TEST(test_many_extents)
 {
 	char p[128];
-	const uint64_t size = 260ull << 30, edge = 200ull << 30;
+	const uint64_t size = 132ull << 30, edge = 100ull << 30;
 	uint8_t b[8192], g[8192];
 	struct vmdk *d;
 	FILE *null = fopen("/dev/null", "w");
