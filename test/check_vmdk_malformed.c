@@ -401,6 +401,8 @@ START_TEST(test_descriptor_garbage)
 		"# Disk DescriptorFile\nversion=1\nRW 8 FLAT \"m-flat.vmdk\" 99999999999999999\n",
 		"# Disk DescriptorFile\nversion=1\nRW 8 WEIRD \"m-flat.vmdk\" 0\n",
 		"# Disk DescriptorFile\nversion=1\nRW 8 SPARSE \"m-flat.vmdk\"\n", /* not sparse */
+		"# Disk DescriptorFile\nversion=1\nRW 8 FLAT\n",               /* no file name */
+		"# Disk DescriptorFile\nversion=1\nRW 8 SPARSE\n",
 		"\x01\x02\x03 binary \xff\xfe garbage",
 	};
 

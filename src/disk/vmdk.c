@@ -111,7 +111,7 @@ static int parse_descriptor(struct vmdk *d, const char *text, int self_fd)
 
 	while (*line) {
 		size_t len = strcspn(line, "\n");
-		char l[1024], access[16], kind[16], name[512];
+		char l[1024], access[16], kind[16], name[512] = "";
 		unsigned long long sectors = 0, offset = 0;
 
 		if (len >= sizeof(l)) {
