@@ -20,6 +20,7 @@ int cpu_create(const struct cpu_env *env, struct cpu **out)
 	if (!c)
 		return -ENOMEM;
 	c->env = *env;
+	c->pm_gen = pmap_generation_ptr(env->pm);
 	if ((err = mmu_init(&c->mmu, env->pm)) || (err = cpu_tc_create(c))) {
 		mmu_fini(&c->mmu);
 		free(c);

@@ -187,6 +187,7 @@ struct cpu {
 	pthread_cond_t wake;
 	struct cpu_stats stats;
 	struct cpu_tcache *tc;   /* TU cache (exec.c) */
+	const uint64_t *pm_gen;  /* pmap_generation_ptr(env.pm) */
 
 	/* Test and benchmark support: cpu_run() returns CPU_EXIT_REQUEST
 	 * after insn_limit instructions (0 = no limit) and, with stop_on_hlt,

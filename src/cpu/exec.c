@@ -34,10 +34,13 @@
 /* Timers and the exit flag are looked at least this often (instructions). */
 #define CPU_TIMER_SLICE 4096
 
+/* A direct link to the TU that followed last time, valid while the
+ * successor's generation, the TLB epoch and CS:EIP still match. */
 struct cpu_tu_link {
 	struct cpu_tu *tu;
 	uint32_t gen;
 	uint32_t eip;
+	uint64_t epoch;
 };
 
 struct cpu_tu {
@@ -50,11 +53,23 @@ struct cpu_tu {
 	uint8_t n;
 	bool code32;
 	bool chainable;            /* ended by a direct branch or by length */
-	struct cpu_tu_link link[2];
+	struct cpu_tu_link link[2]; /* [0]: fall-through or taken, [1]: the other */
 	struct cpu_insn insn[CPU_TU_MAX];
 };
 
+/* Linear EIP -> TU, valid while the TLB epoch and the TU's generation are
+ * unchanged: a hit skips the soft-TLB and hash lookups, for returns and
+ * indirect branches too. */
+#define TC_JCACHE 4096             /* power of two */
+struct cpu_jc_entry {
+	uint32_t lin;
+	uint32_t gen;
+	uint64_t epoch;
+	struct cpu_tu *tu;
+};
+
 struct cpu_tcache {
+	struct cpu_jc_entry jc[TC_JCACHE];
 	struct cpu_tu *hash[TC_HASH];
 	struct cpu_tu *phash[TC_PHASH];
 	struct cpu_tu *free;
@@ -353,34 +368,6 @@ static unsigned tu_exec(struct cpu *c, struct cpu_tu *tu, unsigned max)
 	return (unsigned)(i - tu->insn);
 }
 
-/* The chained successor of prev for the current EIP, if still valid. */
-static struct cpu_tu *chain_next(struct cpu *c, struct cpu_tu *prev, uint64_t epoch)
-{
-	unsigned k;
-
-	if (!prev->chainable || !prev->host || epoch != c->tlb_epoch)
-		return NULL;
-	for (k = 0; k < 2; k++) {
-		struct cpu_tu_link *l = &prev->link[k];
-
-		if (l->tu && l->eip == c->eip && l->gen == l->tu->gen && l->tu->code32 == c->code32) {
-			c->stats.tu_lookups++;
-			c->stats.tu_hits++;
-			return l->tu;
-		}
-	}
-	return NULL;
-}
-
-static void chain_add(struct cpu_tu *prev, struct cpu_tu *tu, uint32_t eip)
-{
-	struct cpu_tu_link *l = &prev->link[prev->link[0].tu && prev->link[0].gen == prev->link[0].tu->gen];
-
-	l->tu = tu;
-	l->gen = tu->gen;
-	l->eip = eip;
-}
-
 /* Sleeps until a kick or the next timer deadline (HLT). */
 static void cpu_halt_wait(struct cpu *c)
 {
@@ -473,28 +460,88 @@ static bool cpu_take_interrupt(struct cpu *c)
 	return false;
 }
 
+/* The linked successor of prev for CS:EIP (direct branches chain). */
+static struct cpu_tu *chain_next(struct cpu *c, struct cpu_tu *prev)
+{
+	unsigned k;
+
+	for (k = 0; k < 2; k++) {
+		struct cpu_tu_link *l = &prev->link[k];
+
+		if (l->tu && l->eip == c->eip && l->gen == l->tu->gen && l->epoch == c->tlb_epoch &&
+		    l->tu->code32 == c->code32) {
+			c->stats.tu_lookups++;
+			c->stats.tu_hits++;
+			return l->tu;
+		}
+	}
+	return NULL;
+}
+
+static void chain_add(struct cpu *c, struct cpu_tu *prev, struct cpu_tu *tu)
+{
+	struct cpu_tu_link *l;
+
+	if (!tu->host)
+		return;
+	l = &prev->link[prev->link[0].tu && prev->link[0].gen == prev->link[0].tu->gen &&
+			prev->link[0].epoch == c->tlb_epoch];
+	l->tu = tu;
+	l->gen = tu->gen;
+	l->eip = c->eip;
+	l->epoch = c->tlb_epoch;
+}
+
+/* The TU at CS:EIP: from the jump cache when it is still valid, else
+ * through tu_lookup() (which fills the cache for cacheable TUs). */
+static struct cpu_tu *tu_find(struct cpu *c)
+{
+	uint32_t lin = c->seg[CPU_CS].base + c->eip;
+	struct cpu_jc_entry *e = &c->tc->jc[(lin ^ (lin >> 12)) & (TC_JCACHE - 1)];
+	struct cpu_tu *tu = e->tu;
+
+	if (tu && e->lin == lin && e->epoch == c->tlb_epoch && e->gen == tu->gen &&
+	    tu->code32 == c->code32 && c->eip + tu->nbytes - 1u <= c->seg[CPU_CS].limit &&
+	    c->eip <= c->seg[CPU_CS].limit) {
+		c->stats.tu_lookups++;
+		c->stats.tu_hits++;
+		return tu;
+	}
+	tu = tu_lookup(c);
+	if (tu->host) {
+		e->lin = lin;
+		e->gen = tu->gen;
+		e->epoch = c->tlb_epoch;
+		e->tu = tu;
+	}
+	return tu;
+}
+
 /* Runs TUs until the timer slice is used up or something needs the outer
  * loop's attention (interrupt line, exit request, halt, mode change). */
 static void cpu_run_slice(struct cpu *c)
 {
-	uint64_t start = c->stats.insns, epoch = 0;
-	struct cpu_tu *tu = NULL, *prev;
-	uint32_t page = 0;
+	uint64_t start = c->stats.insns, gen = *c->pm_gen;
+	struct cpu_tu *prev = NULL;
+	uint32_t prev_gen = 0;
 
 	while (c->stats.insns - start < CPU_TIMER_SLICE) {
-		uint32_t prev_page = page;
-		bool shadow;
+		struct cpu_tu *tu;
 
-		prev = tu;
-		tu = prev ? chain_next(c, prev, epoch) : NULL;
+		/* prev may have been freed (SMC, a full pool) since it ran. */
+		if (prev && prev->gen != prev_gen)
+			prev = NULL;
+		tu = prev ? chain_next(c, prev) : NULL;
+		uint64_t epoch = c->tlb_epoch;
+		bool shadow = c->shadow;
+
 		if (!tu) {
-			tu = tu_lookup(c);
-			epoch = c->tlb_epoch;
-			page = (c->seg[CPU_CS].base + c->eip) & ~0xfffu;
-			if (prev && prev->host && prev->chainable && tu->host && page == prev_page)
-				chain_add(prev, tu, c->eip);
+			tu = tu_find(c);
+			if (prev)
+				chain_add(c, prev, tu);
 		}
-		shadow = c->shadow;
+		prev = tu->chainable && tu->host ? tu : NULL;
+		prev_gen = tu->gen;
 		c->shadow = false;
 		if (c->trace) {
 			trace_insn(c);
@@ -512,18 +559,15 @@ static void cpu_run_slice(struct cpu *c)
 		}
 		c->stats.insns += tu_exec(c, tu, tu->n);
 		if (!tu->host || c->halted || (c->irq && (c->eflags & CPU_IF)) || c->nmi_pending ||
-		    shadow || c->shadow ||
-		    atomic_load(&c->exit_req) || c->shutdown || epoch != c->tlb_epoch)
-			return;
-		/* A device access may have changed the memory map (PAM, BARs):
-		 * the soft TLB must not outlive it by even one TU. */
-		if (pmap_generation(c->env.pm) != c->mmu.gen)
+		    shadow || c->shadow || atomic_load(&c->exit_req) || c->shutdown ||
+		    epoch != c->tlb_epoch)
 			return;
 		if (c->insn_limit && c->stats.insns >= c->insn_limit)
 			return;
-		/* Chain only to the same linear page the lookup validated. */
-		if (((c->seg[CPU_CS].base + c->eip) & ~0xfffu) != page)
-			tu = NULL;
+		/* A device access may have changed the memory map (PAM, BARs):
+		 * the soft TLB must not outlive it by even one TU. */
+		if (*c->pm_gen != gen)
+			return;
 	}
 }
 
@@ -543,7 +587,7 @@ enum cpu_exit cpu_run(struct cpu *c)
 		if (c->insn_limit && c->stats.insns >= c->insn_limit)
 			return CPU_EXIT_REQUEST;
 		vclock_run_timers(c->env.clock);
-		if (pmap_generation(c->env.pm) != c->mmu.gen) {
+		if (*c->pm_gen != c->mmu.gen) {
 			mmu_sync(&c->mmu);
 			cpu_tlb_changed(c);
 		}

@@ -82,6 +82,7 @@ void pmap_destroy(struct pmap *pm)
 uint64_t pmap_ram_size(const struct pmap *pm) { return pm->ram_size; }
 uint64_t pmap_lowmem_size(const struct pmap *pm) { return pm->low_size; }
 uint64_t pmap_generation(const struct pmap *pm) { return pm->generation; }
+const uint64_t *pmap_generation_ptr(const struct pmap *pm) { return &pm->generation; }
 
 /* Offset into pm->ram of gpa if RAM lies there (ignoring the legacy windows,
  * which the callers handle first), or -1. */

@@ -79,6 +79,8 @@ uint8_t *pmap_page_ptr(struct pmap *pm, gpa_t gpa, bool write);
  * value.  Code marks do not bump it: whoever marks a page as code (the
  * translator) drops its own cached write pointers to that page. */
 uint64_t pmap_generation(const struct pmap *pm);
+/* The same counter for per-TU polling without a call (never NULL). */
+const uint64_t *pmap_generation_ptr(const struct pmap *pm);
 
 /* Slow path, any kind of memory.  size is 1, 2 or 4; little-endian. */
 uint32_t pmap_read(struct pmap *pm, gpa_t gpa, unsigned size);
