@@ -974,11 +974,13 @@ START_TEST(t_vxlan_two_daemons)
 	int p1 = pp[0], p2 = pp[1];
 	char text[2048], dir2[64], conf2[128];
 
+	/* Loop 0: IPv4, loop 1: IPv6. */
+	const char *ip = _i ? "::1" : "127.0.0.1";
 	snprintf(text, sizeof(text),
 		 "[vswitch sw0]\nactiveUplinks = vx\n"
-		 "[uplink vx]\nvswitch = sw0\ntype = vxlan\nvni = 5001\nlocal = 127.0.0.1\n"
-		 "localPort = %d\nremote = 127.0.0.1\nremotePort = %d\n"
-		 "[portgroup pg10]\nvswitch = sw0\nvlan = 10\n", p2, p1);
+		 "[uplink vx]\nvswitch = sw0\ntype = vxlan\nvni = 5001\nlocal = %s\n"
+		 "localPort = %d\nremote = %s\nremotePort = %d\n"
+		 "[portgroup pg10]\nvswitch = sw0\nvlan = 10\n", ip, p2, ip, p1);
 	strcpy(dir2, "/tmp/vswtest2.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir2));
 	snprintf(conf2, sizeof(conf2), "%s/vswitchd.conf", dir2);
@@ -987,10 +989,10 @@ START_TEST(t_vxlan_two_daemons)
 	ck_assert_int_gt(d2, 0);
 	snprintf(text, sizeof(text),
 		 "[vswitch sw0]\n"
-		 "[uplink vx]\nvswitch = sw0\ntype = vxlan\nvni = 5001\nlocal = 127.0.0.1\n"
-		 "localPort = %d\nremote = 127.0.0.1\nremotePort = %d\n"
+		 "[uplink vx]\nvswitch = sw0\ntype = vxlan\nvni = 5001\nlocal = %s\n"
+		 "localPort = %d\nremote = %s\nremotePort = %d\n"
 		 "[portgroup pg10]\nvswitch = sw0\nvlan = 10\n"
-		 "[portgroup pg20]\nvswitch = sw0\nvlan = 20\n", p1, p2);
+		 "[portgroup pg20]\nvswitch = sw0\nvlan = 20\n", ip, p1, ip, p2);
 	write_file(conf, text);
 	ck_assert_int_eq(kill(daemon_pid, SIGHUP), 0);
 	char out[8192];
@@ -1192,7 +1194,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, t_reload);
 	tcase_add_test(tc, t_reload_paths);
 	tcase_add_test(tc, t_socket_perms);
-	tcase_add_test(tc, t_vxlan_two_daemons);
+	tcase_add_loop_test(tc, t_vxlan_two_daemons, 0, 2);
 	tcase_add_test(tc, t_failover);
 	tcase_add_test(tc, t_config_errors);
 	suite_add_tcase(s, tc);

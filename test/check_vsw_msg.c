@@ -198,6 +198,7 @@ static const char good[] =
 	"[uplink a]\nvswitch = vSwitch0\ntype = tap\ndevice = tap7\n"
 	"[uplink b]\nvswitch = vSwitch0\ntype = vxlan\nvni = 42\nremote = 10.0.0.2\nport = 4790\n"
 	"[uplink c]\nvswitch = vSwitch0\ntype = vxlan\nvni = 43\nremote = 10.0.0.3\nlocalPort = 4791\n"
+	"[uplink d]\nvswitch = vSwitch0\ntype = vxlan\nvni = 44\nremote = fd00::2\n"
 	"[portgroup \"VM Network\"]\n"
 	"vswitch = vSwitch0\n"
 	"vlan = 4095\n"
@@ -226,7 +227,7 @@ START_TEST(t_config)
 	ck_assert(c.sw[0].pol.allow_forged);
 	ck_assert(!c.sw[0].pol.allow_mac_changes);
 	/* Failover order: active, standby, then the unnamed uplink. */
-	ck_assert_int_eq(c.sw[0].nteam, 3);
+	ck_assert_int_eq(c.sw[0].nteam, 4);
 	ck_assert_int_eq(c.sw[0].nactive, 1);
 	ck_assert(!c.sw[0].failback);
 	ck_assert_str_eq(c.up[c.sw[0].team[0]].name, "b");
@@ -237,6 +238,8 @@ START_TEST(t_config)
 	ck_assert_int_eq(c.up[2].local_port, 4791);
 	ck_assert_int_eq(c.up[2].remote_port, VSW_VXLAN_PORT);
 	ck_assert_str_eq(c.up[2].local, "0.0.0.0");
+	ck_assert_str_eq(c.up[3].local, "::");             /* the remote's family */
+	ck_assert_str_eq(c.up[3].remote, "fd00::2");
 	ck_assert_int_eq(c.npg, 2);
 	const struct vsw_conf_pg *g = &c.pg[0];
 	ck_assert_str_eq(g->name, "VM Network");
@@ -285,6 +288,8 @@ static const struct {
 	{ "[vswitch a]\n[uplink u]\nvswitch = a\ntype = tap\ndevice = 0123456789abcdefg\n", "f:5: device: value must be" },
 	{ "[vswitch a]\n[uplink u]\nvswitch = a\ntype = tap\ndevice = t\n[uplink v]\nvswitch = a\ntype = tap\ndevice = t\n",
 	  "f:6: tap device t already used" },
+	{ "[vswitch a]\n[uplink u]\nvswitch = a\ntype = vxlan\nvni = 1\nremote = ::1\nlocal = 127.0.0.1\n",
+	  "f:2: vxlan uplink \"u\": local and remote are of different address families" },
 	{ "[vswitch a]\n[portgroup p]\nvswitch = a\nvlan = -1\n", "f:4: vlan: \"-1\" is not a decimal" },
 	{ "[vswitch a]\n[portgroup p]\nvswitch = a\nvlan = 99999999999999999999999\n", "f:4: vlan: 99999999999999999999999 is too large" },
 	{ "[vswitch a]\n[portgroup p]\nvswitch = a\npeakBandwidth = 10\n", "f:2: portgroup \"p\": shaping needs averageBandwidth" },

@@ -140,12 +140,17 @@ static int copy_str(struct parser *p, const char *key, char *dst, size_t size,
 	return 0;
 }
 
-static int parse_ipv4(struct parser *p, const char *key, char *dst, const char *v)
+static int parse_ip(struct parser *p, const char *key, char *dst, const char *v)
 {
-	struct in_addr a;
-	if (inet_pton(AF_INET, v, &a) != 1)
-		return fail(p, p->line, "%s: \"%s\" is not an IPv4 address", key, v);
+	struct in6_addr a;
+	if (inet_pton(AF_INET, v, &a) != 1 && inet_pton(AF_INET6, v, &a) != 1)
+		return fail(p, p->line, "%s: \"%s\" is not an IPv4 or IPv6 address", key, v);
 	return copy_str(p, key, dst, 64, v);
+}
+
+static bool is_ipv6(const char *s)
+{
+	return strchr(s, ':') != NULL;
 }
 
 static int parse_socket_path(struct parser *p, const char *key, char *dst,
@@ -239,9 +244,9 @@ static int uplink_key(struct parser *p, const char *k, const char *v)
 		return r;
 	}
 	if (strcasecmp(k, "local") == 0)
-		return parse_ipv4(p, k, u->local, v);
+		return parse_ip(p, k, u->local, v);
 	if (strcasecmp(k, "remote") == 0)
-		return parse_ipv4(p, k, u->remote, v);
+		return parse_ip(p, k, u->remote, v);
 	bool lp = strcasecmp(k, "localPort") == 0, rp = strcasecmp(k, "remotePort") == 0;
 	if (lp || rp || strcasecmp(k, "port") == 0) {
 		r = parse_uint(p, k, v, 1, 65535, &x);
@@ -397,7 +402,7 @@ static int section(struct parser *p, char *s)
 		p->idx = c->nuplink++;
 		struct vsw_conf_uplink *u = &c->up[p->idx];
 		strcpy(u->name, name);
-		strcpy(u->local, "0.0.0.0");
+		u->local[0] = '\0';   /* the wildcard of the remote's family */
 		u->local_port = u->remote_port = VSW_VXLAN_PORT;
 		u->sw = -1;
 		u->line = p->line;
@@ -488,6 +493,11 @@ static int resolve(struct parser *p)
 			return fail(p, u->line, "tap uplink \"%s\" has no device", u->name);
 		if (u->type == VSW_UPLINK_VXLAN && (!p->up_has_vni[i] || !u->remote[0]))
 			return fail(p, u->line, "vxlan uplink \"%s\" needs vni and remote", u->name);
+		if (u->type == VSW_UPLINK_VXLAN && !u->local[0])
+			strcpy(u->local, is_ipv6(u->remote) ? "::" : "0.0.0.0");
+		if (u->type == VSW_UPLINK_VXLAN && is_ipv6(u->local) != is_ipv6(u->remote))
+			return fail(p, u->line, "vxlan uplink \"%s\": local and remote are of different address families",
+				    u->name);
 	}
 	for (int i = 0; i < c->nswitch; i++) {
 		struct vsw_conf_switch *w = &c->sw[i];

@@ -52,7 +52,7 @@ struct vsw_conf_uplink {
 	enum vsw_uplink_type type;
 	char device[16];                  /* TAP: interface name (IFNAMSIZ) */
 	uint32_t vni;                     /* VXLAN: 24-bit network identifier */
-	char local[64], remote[64];       /* VXLAN: IPv4 addresses */
+	char local[64], remote[64];       /* VXLAN: IPv4 or IPv6 addresses */
 	uint16_t local_port, remote_port;
 	int line;
 };

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <uv.h>
 
@@ -61,7 +62,8 @@ struct vswd_port {
 	struct vswd_port *next;           /* d->ports list */
 	/* VXLAN */
 	uint32_t vni;
-	struct sockaddr_in remote;
+	struct sockaddr_storage remote;   /* the peer (IPv4 or IPv6) */
+	socklen_t remote_len;
 };
 
 struct vswd_switch {

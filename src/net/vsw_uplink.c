@@ -84,23 +84,42 @@ static int tap_open(const struct vsw_conf_uplink *u)
 #endif
 }
 
-static int vxlan_open(const struct vsw_conf_uplink *u, struct sockaddr_in *remote)
+/* Fill *sa from an IPv4 or IPv6 address text and a port. */
+static socklen_t make_addr(struct sockaddr_storage *sa, const char *ip, uint16_t port)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(u->local_port) };
-	if (inet_pton(AF_INET, u->local, &sa.sin_addr) != 1)
+	memset(sa, 0, sizeof(*sa));
+	struct sockaddr_in *s4 = (struct sockaddr_in *)sa;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)sa;
+	if (inet_pton(AF_INET, ip, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		return sizeof(*s4);
+	}
+	if (inet_pton(AF_INET6, ip, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		return sizeof(*s6);
+	}
+	return 0;
+}
+
+static int vxlan_open(const struct vsw_conf_uplink *u, struct sockaddr_storage *remote,
+		      socklen_t *remote_len)
+{
+	struct sockaddr_storage sa;
+	socklen_t sl = make_addr(&sa, u->local, u->local_port);
+	*remote_len = make_addr(remote, u->remote, u->remote_port);
+	if (!sl || !*remote_len || sa.ss_family != remote->ss_family)
 		return -EINVAL;
-	memset(remote, 0, sizeof(*remote));
-	remote->sin_family = AF_INET;
-	remote->sin_port = htons(u->remote_port);
-	if (inet_pton(AF_INET, u->remote, &remote->sin_addr) != 1)
-		return -EINVAL;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int fd = socket(sa.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	int big = 1 << 20;
+	int big = 1 << 20, on = 1;
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	if (sa.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (bind(fd, (struct sockaddr *)&sa, sl) < 0) {
 		int e = -errno;
 		close(fd);
 		return e;
@@ -108,11 +127,28 @@ static int vxlan_open(const struct vsw_conf_uplink *u, struct sockaddr_in *remot
 	return fd;
 }
 
+/* Whether a datagram's source is the configured peer (any source port:
+ * senders pick it from a flow hash). */
+static bool from_peer(const struct vswd_port *p, const struct sockaddr_storage *from,
+		      socklen_t fl)
+{
+	if (from->ss_family != p->remote.ss_family)
+		return false;
+	if (from->ss_family == AF_INET)
+		return fl >= sizeof(struct sockaddr_in) &&
+		       ((const struct sockaddr_in *)from)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)&p->remote)->sin_addr.s_addr;
+	return fl >= sizeof(struct sockaddr_in6) &&
+	       memcmp(&((const struct sockaddr_in6 *)from)->sin6_addr,
+		      &((const struct sockaddr_in6 *)&p->remote)->sin6_addr, 16) == 0;
+}
+
 int vswd_uplink_open(struct vswd *d, int idx)
 {
 	const struct vsw_conf_uplink *u = &d->conf.up[idx];
-	struct sockaddr_in remote;
-	int fd = u->type == VSW_UPLINK_TAP ? tap_open(u) : vxlan_open(u, &remote);
+	struct sockaddr_storage remote;
+	socklen_t remote_len = 0;
+	int fd = u->type == VSW_UPLINK_TAP ? tap_open(u) : vxlan_open(u, &remote, &remote_len);
 
 	if (fd < 0) {
 		vswd_log(d, "uplink \"%s\": cannot open: %s", u->name, strerror(-fd));
@@ -130,6 +166,7 @@ int vswd_uplink_open(struct vswd *d, int idx)
 	if (u->type == VSW_UPLINK_VXLAN) {
 		p->vni = u->vni;
 		p->remote = remote;
+		p->remote_len = remote_len;
 	} else {
 		short fl = 0;
 		p->link_up = tap_flags(u->device, &fl) == 0 && (fl & IFF_UP);
@@ -162,7 +199,7 @@ static void tap_read(struct vswd_port *p)
 static void vxlan_read(struct vswd_port *p)
 {
 	for (int i = 0; i < UPLINK_BURST && !p->closing; i++) {
-		struct sockaddr_in from;
+		struct sockaddr_storage from;
 		socklen_t fl = sizeof(from);
 		ssize_t n = recvfrom(p->fd, p->d->scratch, 65536, 0,
 				     (struct sockaddr *)&from, &fl);
@@ -172,9 +209,8 @@ static void vxlan_read(struct vswd_port *p)
 			return;
 		uint32_t vni;
 		/* Only the configured peer may inject frames, and only on our
-		 * VNI (the source port is the sender's flow hash: any). */
-		if (fl != sizeof(from) || from.sin_family != AF_INET ||
-		    from.sin_addr.s_addr != p->remote.sin_addr.s_addr ||
+		 * VNI. */
+		if (!from_peer(p, &from, fl) ||
 		    vsw_vxlan_decode(p->d->scratch, (size_t)n, &vni) < 0 || vni != p->vni) {
 			p->cnt.bad_ctrl++;
 			continue;
@@ -233,7 +269,7 @@ void vswd_uplink_send(struct vswd_port *p, const struct iovec *iov, int n, size_
 	for (int i = 0; i < n && k < 4; i++)
 		v[k++] = iov[i];
 	if (p->kind == VSWD_PORT_VXLAN) {
-		struct msghdr m = { .msg_name = &p->remote, .msg_namelen = sizeof(p->remote),
+		struct msghdr m = { .msg_name = &p->remote, .msg_namelen = p->remote_len,
 				    .msg_iov = v, .msg_iovlen = (size_t)k };
 		w = sendmsg(p->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
 	} else {
