@@ -986,6 +986,46 @@ START_TEST(test_task_switch_to_v86)
 }
 END_TEST
 
+/* Task gate errors (SDM "INT n", TASK-GATE): a busy TSS or a TSS selector
+ * with TI=1 is #GP(TSS selector), EXT set for an external interrupt; a
+ * not-present TSS is #NP(TSS selector). */
+START_TEST(test_task_gate_errors)
+{
+	put_desc(GDT, SEL_FREE, 0x00000900, (TSS1 << 16) | 0x67);   /* not present */
+	put_gate(0x42, SEL_TSS0, 0, 0x8500);      /* the current task: busy */
+	put_gate(0x43, 0x000c, 0, 0x8500);        /* LDT selector */
+	put_gate(0x44, SEL_FREE, 0, 0x8500);
+	load_asm("int 0x42\n");
+	run();
+	ck_assert_int_eq(stub_vec(), CPU_GP);
+	ck_assert_uint_eq(stk(0), SEL_TSS0);
+	teardown();
+	setup();
+	put_gate(0x43, 0x000c, 0, 0x8500);
+	load_asm("int 0x43\n");
+	run();
+	ck_assert_int_eq(stub_vec(), CPU_GP);
+	ck_assert_uint_eq(stk(0), 0x000c);
+	teardown();
+	setup();
+	put_desc(GDT, SEL_FREE, 0x00000900, (TSS1 << 16) | 0x67);
+	put_gate(0x44, SEL_FREE, 0, 0x8500);
+	load_asm("int 0x44\n");
+	run();
+	ck_assert_int_eq(stub_vec(), CPU_NP);
+	ck_assert_uint_eq(stk(0), SEL_FREE);
+	teardown();
+	setup();
+	put_gate(0x42, SEL_TSS0, 0, 0x8500);
+	load_asm("sti\nnop\njmp $\n");
+	T.irq_vec = 0x42;
+	cpu_set_irq(C, 1);
+	run();
+	ck_assert_int_eq(stub_vec(), CPU_GP);
+	ck_assert_uint_eq(stk(0), SEL_TSS0 | 1);
+}
+END_TEST
+
 static Suite *sys_suite(void)
 {
 	Suite *s = suite_create("cpu_sys");
@@ -1026,6 +1066,7 @@ static Suite *sys_suite(void)
 	tcase_add_test(tc, test_real_exception);
 	tcase_add_test(tc, test_triple_fault);
 	tcase_add_test(tc, test_task_switch_to_v86);
+	tcase_add_test(tc, test_task_gate_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -107,6 +107,8 @@ static void far_task(struct cpu *c, uint16_t sel, struct cpu_desc *d, enum cpu_t
 
 	if (dpl < c->cpl || dpl < (sel & 3u))
 		cpu_raise(c, CPU_GP, sel & 0xfffcu);
+	if (type != CPU_SYS_TASK && (sel & 4))
+		cpu_raise(c, CPU_GP, sel & 0xfffcu);   /* a TSS lives in the GDT */
 	if (type == CPU_SYS_TASK) {
 		if (!cpu_desc_p(d))
 			cpu_raise(c, CPU_NP, sel & 0xfffcu);

@@ -189,11 +189,13 @@ void cpu_interrupt(struct cpu *c, unsigned vec, enum cpu_int_kind kind, bool has
 		uint16_t tss = (uint16_t)(g.lo >> 16);
 		struct cpu_desc d;
 
+		/* The TSS must be an available TSS in the GDT (SDM "INT n",
+		 * TASK-GATE): #GP(TSS selector) otherwise. */
 		if (tss & 4)
-			cpu_raise(c, CPU_TS, (tss & 0xfffcu) | ext);
-		cpu_desc_fetch(c, tss, &d, CPU_TS, ext);
+			cpu_raise(c, CPU_GP, (tss & 0xfffcu) | ext);
+		cpu_desc_fetch(c, tss, &d, CPU_GP, ext);
 		if (cpu_desc_type(&d) != CPU_SYS_TSS16 && cpu_desc_type(&d) != CPU_SYS_TSS32)
-			cpu_raise(c, CPU_TS, (tss & 0xfffcu) | ext);
+			cpu_raise(c, CPU_GP, (tss & 0xfffcu) | ext);
 		if (!cpu_desc_p(&d))
 			cpu_raise(c, CPU_NP, (tss & 0xfffcu) | ext);
 		cpu_task_switch(c, tss, &d, CPU_TASK_INT, ret, ext);
