@@ -399,6 +399,27 @@ START_TEST(bt_register_offset_bit_string)
 }
 END_TEST
 
+/* 16-bit addressing: a negative bit offset below offset 0 wraps at 64 KiB. */
+START_TEST(bt_offset_wraps_16bit_address)
+{
+	real();
+	wr(0xfffa, 2, 0x0001);
+	c->gpr[CPU_EBX] = 2;
+	c->gpr[CPU_ECX] = 0xffc0;                 /* -64: the word at 2 + 2 * -4 */
+	set_flags(0);
+	run_bytes((const uint8_t[]){ 0x0f, 0xb3, 0x0f }, 3);       /* btr [bx], cx */
+	ck_assert_uint_eq(rd(MARK, 4), NONE);
+	ck_assert(cpu_flags(c) & CPU_CF);
+	ck_assert_uint_eq(rd(0xfffa, 2), 0);
+	/* 32-bit operand size in real mode: the dword at 2 + 4 * -2 = 0xfffa. */
+	wr(0xfffa, 4, 0x80000000u);
+	c->gpr[CPU_ECX] = (uint32_t)-33;          /* bit 31 of the dword at -6 */
+	run_bytes((const uint8_t[]){ 0x66, 0x0f, 0xa3, 0x0f }, 4); /* bt [bx], ecx */
+	ck_assert_uint_eq(rd(MARK, 4), NONE);
+	ck_assert(cpu_flags(c) & CPU_CF);
+}
+END_TEST
+
 START_TEST(cmpxchg8b_forms)
 {
 	static const uint8_t insn[] = { 0x0f, 0xc7, 0x0e };            /* cmpxchg8b [esi] */
@@ -840,6 +861,7 @@ static Suite *alu_suite(void)
 	tcase_add_test(tc, mem_forms_match_reg_forms_32);
 	tcase_add_test(tc, mem_forms_match_reg_forms_16);
 	tcase_add_test(tc, bt_register_offset_bit_string);
+	tcase_add_test(tc, bt_offset_wraps_16bit_address);
 	tcase_add_test(tc, cmpxchg8b_forms);
 	tcase_add_test(tc, xlat_moffs_lea);
 	suite_add_tcase(s, tc);
