@@ -310,6 +310,27 @@ START_TEST(test_page_crossing_insn)
 }
 END_TEST
 
+/* A page-crossing instruction run in a loop is translated once; a write to
+ * its bytes on the second page still takes effect. */
+START_TEST(test_page_crossing_cached_smc)
+{
+	struct cpu_test t;
+	struct cpu_stats st;
+
+	ct_setup(&t);
+	ct_run32(&t, "xor ebx, ebx\nmov esi, 2\nagain: mov ecx, 100\njmp l\n"
+		 "times 4096-($-$$)-3 nop\n"
+		 "l: mov eax, 0x01010101\nadd ebx, eax\nloop l\n"
+		 "mov byte [l+4], 2\ndec esi\njnz again\n"
+		 "cmp ebx, 0x2cc8c8c8\nsete al\nout 0xf4, al\nhlt\n", 100000);
+	ck_assert_int_eq(t.exit_code, 1);
+	cpu_get_stats(t.cpu, &st);
+	ck_assert_uint_le(st.tus_translated, 20);
+	ck_assert_uint_ge(st.smc_invalidations, 1);
+	cpu_test_fini(&t);
+}
+END_TEST
+
 /* More than 15 bytes of instruction: #GP, delivered through the IVT in
  * real mode. */
 START_TEST(test_too_long)
@@ -347,6 +368,7 @@ int main(void)
 	tcase_add_test(tc, test_dma_into_code);
 	tcase_add_test(tc, test_tu_bound_and_cache);
 	tcase_add_test(tc, test_page_crossing_insn);
+	tcase_add_test(tc, test_page_crossing_cached_smc);
 	tcase_add_test(tc, test_too_long);
 	suite_add_tcase(s, tc);
 	return check_run(s);

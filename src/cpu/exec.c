@@ -48,6 +48,12 @@ struct cpu_tu {
 	gpa_t gpa;                 /* guest physical address of the first byte */
 	struct cpu_tu *hnext;      /* host-address hash chain */
 	struct cpu_tu *pnext;      /* physical-page hash chain / free list */
+	/* A TU whose single instruction runs onto a second page also depends
+	 * on that page: its contents (SMC) and its mapping (checked on
+	 * lookup).  host2 = 0 when the TU lies on one page. */
+	uintptr_t host2;           /* host address of the second page */
+	gpa_t gpa2;
+	struct cpu_tu *pnext2;     /* second-page hash chain */
 	uint32_t gen;              /* bumped whenever this slot is freed */
 	uint16_t nbytes;
 	uint8_t n;
@@ -72,6 +78,7 @@ struct cpu_tcache {
 	struct cpu_jc_entry jc[TC_JCACHE];
 	struct cpu_tu *hash[TC_HASH];
 	struct cpu_tu *phash[TC_PHASH];
+	struct cpu_tu *phash2[TC_PHASH];
 	struct cpu_tu *free;
 	struct cpu_tu scratch;     /* uncached TUs (MMIO, page-crossing, limit) */
 	struct cpu_tu pool[TC_POOL];
@@ -93,6 +100,7 @@ static void tc_reset(struct cpu_tcache *tc)
 
 	memset(tc->hash, 0, sizeof(tc->hash));
 	memset(tc->phash, 0, sizeof(tc->phash));
+	memset(tc->phash2, 0, sizeof(tc->phash2));
 	tc->free = NULL;
 	for (k = TC_POOL; k-- > 0;) {
 		tc->pool[k].host = 0;
@@ -138,7 +146,13 @@ static void tu_free(struct cpu_tcache *tc, struct cpu_tu *tu)
 			*pp = tu->pnext;
 			break;
 		}
-	tu->host = 0;
+	if (tu->host2)
+		for (pp = &tc->phash2[tc_phash(tu->gpa2)]; *pp; pp = &(*pp)->pnext2)
+			if (*pp == tu) {
+				*pp = tu->pnext2;
+				break;
+			}
+	tu->host = tu->host2 = 0;
 	tu->gen++;
 	tu->pnext = tc->free;
 	tc->free = tu;
@@ -164,6 +178,20 @@ static void cpu_code_write(void *opaque, gpa_t gpa, size_t len)
 			if ((tu->gpa >> 12) != page)
 				continue;
 			if (tu->gpa >= end || tu->gpa + tu->nbytes <= gpa) {
+				left = true;
+				continue;
+			}
+			if (tu == c->tu_cur)
+				c->tu_abort = true;
+			tu_free(tc, tu);
+			hit = true;
+		}
+		for (tu = tc->phash2[tc_phash(page << 12)]; tu; tu = next) {
+			next = tu->pnext2;
+			if ((tu->gpa2 >> 12) != page)
+				continue;
+			/* Its bytes on this page are the first 14 at most. */
+			if (tu->gpa2 >= end || tu->gpa2 + 14 <= gpa) {
 				left = true;
 				continue;
 			}
@@ -225,6 +253,7 @@ static void tu_build(struct cpu *c, struct cpu_tu *tu, const uint8_t *host, bool
 	unsigned pos = 0;
 
 	tu->n = 0;
+	tu->host2 = 0;
 	tu->code32 = c->code32;
 	tu->chainable = false;
 	tu->link[0].tu = tu->link[1].tu = NULL;
@@ -249,6 +278,7 @@ static void tu_build(struct cpu *c, struct cpu_tu *tu, const uint8_t *host, bool
 			if (tu->n > 0 && host)
 				break;
 			got = fetch_slow(c, eip + pos, buf, 15);
+			tu->host2 = 1;          /* tu_lookup fills in the second page */
 			if (cpu_decode(buf, got, c->code32, i) < 0) {
 				/* Needs bytes beyond the limit or a faulting page. */
 				if (eip + pos + got > limit)
@@ -257,7 +287,8 @@ static void tu_build(struct cpu *c, struct cpu_tu *tu, const uint8_t *host, bool
 				fetch_slow(c, eip + pos + got, buf, 1);
 				cpu_raise(c, CPU_GP, 0);
 			}
-			cacheable = false;
+			if (!host || off + pos + i->len <= 4096)
+				cacheable = false;  /* MMIO code, or stopped by the CS limit */
 		}
 		pos += i->len;
 		tu->n++;
@@ -276,7 +307,31 @@ static void tu_build(struct cpu *c, struct cpu_tu *tu, const uint8_t *host, bool
 		cpu_raise(c, CPU_GP, 0);        /* EIP beyond the CS limit */
 	tu->nbytes = (uint16_t)pos;
 	if (!cacheable)
-		tu->host = 0;
+		tu->host = tu->host2 = 0;
+}
+
+/* Marks a page as holding code: writes to it now take the slow path. */
+static void mark_code(struct cpu *c, gpa_t gpa)
+{
+	if (!pmap_is_code(c->env.pm, gpa)) {
+		pmap_set_code(c->env.pm, gpa);
+		mmu_flush_writes(&c->mmu);
+	}
+}
+
+/* Does the page after lin's still map where tu's instruction continued? */
+static bool second_page_same(struct cpu *c, uint32_t lin, const struct cpu_tu *tu)
+{
+	uint32_t lin2 = (lin & ~0xfffu) + 0x1000, err;
+	uint8_t *p = mmu_fast(&c->mmu, lin2, MMU_X | c->mmu_user);
+	struct mmu_xlate x;
+
+	if (!p) {
+		if (mmu_translate(&c->mmu, lin2, MMU_X | c->mmu_user, &x, &err) || !x.host)
+			return false;
+		p = x.host;
+	}
+	return (uintptr_t)p == tu->host2;
 }
 
 /* Finds or translates the TU at CS:EIP. */
@@ -295,8 +350,9 @@ static struct cpu_tu *tu_lookup(struct cpu *c)
 	if (host) {
 		for (tu = tc->hash[tc_hash((uintptr_t)host, c->code32)]; tu; tu = tu->hnext)
 			if (tu->host == (uintptr_t)host && tu->code32 == c->code32) {
-				if (c->eip + tu->nbytes - 1u > c->seg[CPU_CS].limit)
-					break;  /* a smaller CS limit: retranslate uncached */
+				if (c->eip + tu->nbytes - 1u > c->seg[CPU_CS].limit ||
+				    (tu->host2 && !second_page_same(c, lin, tu)))
+					break;  /* retranslate uncached */
 				c->stats.tu_hits++;
 				return tu;
 			}
@@ -319,6 +375,17 @@ static struct cpu_tu *tu_lookup(struct cpu *c)
 	tu->host = (uintptr_t)x.host;
 	tu->gpa = x.gpa;
 	tu_build(c, tu, x.host, true);
+	if (tu->host && tu->host2) {
+		struct mmu_xlate x2;
+		uint32_t lin2 = (lin & ~0xfffu) + 0x1000;
+
+		if (mmu_translate(&c->mmu, lin2, MMU_X | c->mmu_user, &x2, &err) || !x2.host) {
+			tu->host = 0;
+		} else {
+			tu->host2 = (uintptr_t)x2.host;
+			tu->gpa2 = x2.gpa;
+		}
+	}
 	if (!tu->host) {                /* decoded but not cacheable */
 		tc->scratch = *tu;
 		tu->gen++;
@@ -330,10 +397,11 @@ static struct cpu_tu *tu_lookup(struct cpu *c)
 	tc->hash[tc_hash(tu->host, tu->code32)] = tu;
 	tu->pnext = tc->phash[tc_phash(tu->gpa)];
 	tc->phash[tc_phash(tu->gpa)] = tu;
-	if (!pmap_is_code(c->env.pm, tu->gpa)) {
-		pmap_set_code(c->env.pm, tu->gpa);
-		/* Writes to this page must now take the slow path. */
-		mmu_flush_writes(&c->mmu);
+	mark_code(c, tu->gpa);
+	if (tu->host2) {
+		tu->pnext2 = tc->phash2[tc_phash(tu->gpa2)];
+		tc->phash2[tc_phash(tu->gpa2)] = tu;
+		mark_code(c, tu->gpa2);
 	}
 	return tu;
 }
