@@ -36,7 +36,7 @@ endif
 TESTS += test/vmrun_machine.sh
 check_SCRIPTS += test/vmrun_machine.sh
 EXTRA_DIST += test/vmrun_machine.sh test/guest/machine_exit.asm \
-	test/guest/machine_idle.asm test/guest/machine_reset.asm
+	test/guest/machine_idle.asm test/guest/machine_reset.asm test/guest/machine_a20.asm
 
 # The test ISO (scripts/mkiso) checked against QEMU: proves the ISO the boot
 # tests and bench-boot use is right.

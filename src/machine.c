@@ -67,6 +67,7 @@ struct board {
 	struct acpi_pm *acpi;
 	uint16_t acpi_base;
 	uint8_t apm_cnt, apm_sts;
+	bool a20_kbc, a20_fast;     /* the two A20 gates (i8042, port 0x92) */
 	struct pci_bus *pci;
 	struct i440fx *nb;
 	struct piix3 *sb;
@@ -79,7 +80,9 @@ struct board {
 struct machine {
 	const struct vmcfg *cfg;
 	struct machine_opts opts;
-	struct platform_hooks hooks;
+	/* The same hooks for every device, except that the i8042 and port 0x92
+	 * each drive their own A20 gate. */
+	struct platform_hooks hooks, hooks_kbc, hooks_fast;
 	/* Back ends that outlive a reset. */
 	uint8_t *bios;
 	size_t bios_len;
@@ -159,11 +162,32 @@ static void cpu_ferr(void *opaque, int level)
 
 /* ---- platform hooks (vCPU thread) ---------------------------------- */
 
-static void hook_a20(void *opaque, bool on)
+/* The chipset's A20M# is asserted only when both the keyboard controller's
+ * A20 gate and port 0x92's fast-A20 bit are 0: A20 is their OR. */
+static void a20_apply(struct machine *m)
+{
+	if (m->b && m->b->cpu)
+		cpu_set_a20(m->b->cpu, m->b->a20_kbc || m->b->a20_fast);
+}
+
+static void hook_a20_kbc(void *opaque, bool on)
 {
 	struct machine *m = opaque;
-	if (m->b && m->b->cpu)
-		cpu_set_a20(m->b->cpu, on);
+
+	if (m->b) {
+		m->b->a20_kbc = on;
+		a20_apply(m);
+	}
+}
+
+static void hook_a20_fast(void *opaque, bool on)
+{
+	struct machine *m = opaque;
+
+	if (m->b) {
+		m->b->a20_fast = on;
+		a20_apply(m);
+	}
 }
 
 static void hook_reset(void *opaque)
@@ -377,9 +401,12 @@ static int board_create(struct machine *m, struct board **out)
 			goto fail;
 		}
 	}
-	if ((r = i8042_create(b->io, line(b, 1, SRC_ISA), line(b, 12, SRC_ISA), &m->hooks,
+	/* At reset the i8042's output port has A20 on, port 0x92's bit is off. */
+	b->a20_kbc = true;
+	b->a20_fast = false;
+	if ((r = i8042_create(b->io, line(b, 1, SRC_ISA), line(b, 12, SRC_ISA), &m->hooks_kbc,
 			      &b->kbc)) < 0 ||
-	    (r = port92_create(b->io, &m->hooks, &b->p92)) < 0) {
+	    (r = port92_create(b->io, &m->hooks_fast, &b->p92)) < 0) {
 		board_fail(m, r, "the keyboard controller");
 		goto fail;
 	}
@@ -445,6 +472,7 @@ static int board_create(struct machine *m, struct board **out)
 		goto fail;
 	}
 	cpu_set_irq(b->cpu, b->intr);
+	cpu_set_a20(b->cpu, b->a20_kbc || b->a20_fast);
 	*out = b;
 	return 0;
 fail_what_ram:
@@ -556,7 +584,11 @@ int machine_create(const struct vmcfg *cfg, const struct machine_opts *opts,
 	m->cfg = cfg;
 	if (opts)
 		m->opts = *opts;
-	m->hooks = (struct platform_hooks){ m, hook_a20, hook_reset, hook_poweroff, hook_exit };
+	m->hooks = (struct platform_hooks){ m, NULL, hook_reset, hook_poweroff, hook_exit };
+	m->hooks_kbc = m->hooks;
+	m->hooks_kbc.set_a20 = hook_a20_kbc;
+	m->hooks_fast = m->hooks;
+	m->hooks_fast.set_a20 = hook_a20_fast;
 	pthread_mutex_init(&m->lock, NULL);
 	pthread_cond_init(&m->served, NULL);
 	if (bios)

@@ -21,7 +21,7 @@ check() { # description, then a command that must succeed
 	if "$@"; then echo "ok - $desc"; else echo "FAIL - $desc"; fails=$((fails + 1)); fi
 }
 
-for rom in machine_exit machine_idle machine_reset; do
+for rom in machine_exit machine_idle machine_reset machine_a20; do
 	nasm -f bin -o "$tmp/$rom.bin" "$guest/$rom.asm" || { echo "FAIL nasm $rom"; exit 1; }
 done
 
@@ -36,6 +36,11 @@ check "exit port value is vmrun's status (42)" test $? -eq 42
 check "0xE9 output in the debug file" grep -qx hello "$tmp/exit-debug.txt"
 check "0xE9 output in the log as a guest line" grep -q '| guest| info: hello$' "$tmp/vmware.log"
 check "the log says why the VM ended" grep -q 'the VM ended: exit port (exit status 42)' "$tmp/vmware.log"
+
+printf 'memsize = "16"\nbios440.filename = "machine_a20.bin"\nhostvm.exitPort = "0xf4"\nlog.fileName = "a20.log"\n' >"$tmp/a20.vmx"
+"$vmrun" --timeout 20 "$tmp/a20.vmx" nogui 2>"$tmp/err"
+st=$?
+check "A20: the i8042 gate OR port 0x92 (status 0, else the failing step: $st)" test "$st" -eq 0
 
 cat >"$tmp/idle.vmx" <<EOT
 memsize = "32"
