@@ -140,6 +140,10 @@ int machine_fill_fwcfg(struct fw_cfg *fc, const struct vmcfg *cfg, uint64_t ram,
 	uint32_t fail_wait = 5000;
 	if ((r = fw_cfg_add_file(fc, "etc/boot-fail-wait", &fail_wait, sizeof(fail_wait))))
 		return r;
+	/* One path per line, without a newline after the last: SeaBIOS would
+	 * read an empty last entry. */
+	if (n && order[n - 1] == '\n')
+		n--;
 	if (n)
 		r = fw_cfg_add_file(fc, "bootorder", order, n);
 	return r;

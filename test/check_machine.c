@@ -170,7 +170,7 @@ START_TEST(cmos_memory_and_boot_order)
 	ck_assert_int_gt(n, 0);
 	buf[n] = 0;
 	ck_assert_str_eq((char *)buf, "/pci@i0cf8/ide@1,1/drive@1/disk@0\n"
-			 "/pci@i0cf8/ide@1,1/drive@0/disk@0\n");
+			 "/pci@i0cf8/ide@1,1/drive@0/disk@0");
 }
 END_TEST
 
