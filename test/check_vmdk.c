@@ -628,6 +628,47 @@ static void expand_one(int type)
 	fclose(null);
 }
 
+/* A monolithicSparse disk grown past what its directory sector holds
+ * (128 tables, 4 GiB): new directories at the end, in place. */
+START_TEST(test_expand_directory)
+{
+	char p[128];
+	uint8_t b[65536], g[65536];
+	struct vmdk *d;
+	struct stat s1, s2;
+	FILE *null = fopen("/dev/null", "w");
+
+	snprintf(p, sizeof(p), "%s/xd.vmdk", dir);
+	ck_assert_int_eq(vmdk_create(p, VMDK_MONOLITHIC_SPARSE, 8 << 20, VMDK_ADAPTER_IDE, 4), 0);
+	ck_assert_int_eq(vmdk_open(p, 0, &d), 0);
+	fill_fast(b, sizeof(b));
+	ck_assert_int_eq(vmdk_pwrite(d, b, sizeof(b), 65536), 0);
+	vmdk_close(d);
+	ck_assert_int_eq(stat(p, &s1), 0);
+	ck_assert_int_eq(vmdk_expand(p, 5ull << 30), 0);
+	ck_assert_int_eq(stat(p, &s2), 0);
+	/* Two 2-sector directories and 159 new tables in both copies, as
+	 * holes: the file grows by their size but not on disk. */
+	ck_assert_int_eq(s2.st_size - s1.st_size, 2 * 2 * 512 + 2 * 159 * 2048);
+	ck_assert_int_le(s2.st_blocks - s1.st_blocks, 64);
+	ck_assert_int_eq(vmdk_check(p, 0, null), 0);
+	ck_assert_int_eq(vmdk_open(p, 0, &d), 0);
+	ck_assert_uint_eq(vmdk_size(d), 5ull << 30);
+	ck_assert_int_eq(vmdk_pread(d, g, sizeof(g), 65536), 0);
+	ck_assert_mem_eq(g, b, sizeof(b));
+	ck_assert_int_eq(vmdk_pwrite(d, b, sizeof(b), (5ull << 30) - 65536), 0);
+	vmdk_close(d);
+	ck_assert_int_eq(vmdk_check(p, 0, null), 0);
+	ck_assert_int_eq(vmdk_open(p, VMDK_RDONLY, &d), 0);
+	ck_assert_int_eq(vmdk_pread(d, g, sizeof(g), (5ull << 30) - 65536), 0);
+	ck_assert_mem_eq(g, b, sizeof(b));
+	ck_assert_int_eq(vmdk_pread(d, g, sizeof(g), 3ull << 30), 0);
+	ck_assert_int_eq(g[0] | g[65535], 0);
+	vmdk_close(d);
+	fclose(null);
+}
+END_TEST
+
 START_TEST(test_expand)
 {
 	expand_one(VMDK_MONOLITHIC_SPARSE);
@@ -916,6 +957,7 @@ int main(void)
 	tcase_add_test(tc, test_stream);
 	tcase_add_test(tc, test_shrink_defrag);
 	tcase_add_test(tc, test_expand);
+	tcase_add_test(tc, test_expand_directory);
 	tcase_add_test(tc, test_unflushed_crash);
 	tcase_add_test(tc, test_descriptor_atomic);
 	tcase_add_test(tc, test_types);

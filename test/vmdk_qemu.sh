@@ -88,6 +88,12 @@ qemu-img convert -f vmdk -O raw "$T/k.vmdk" "$T/k.raw"
 [ "$(stat -c %s "$T/k.raw")" = 25165824 ]
 cmp -n 8388608 "$T/k0.raw" "$T/k.raw"
 cmp -i 8388608:0 -n 16777216 "$T/k.raw" /dev/zero
+# Past 4 GiB the directories move to the end of the file.
+"$VDM" -x 5G "$T/k.vmdk" >/dev/null
+qcheck "$T/k.vmdk"
+qemu-io -f vmdk -c "write -P 0x77 4G 64k" "$T/k.vmdk" >/dev/null
+"$VDM" -e "$T/k.vmdk" >/dev/null
+qemu-io -f vmdk -c "read -P 0x77 4G 64k" -c "read -P 0x55 3M 2M" "$T/k.vmdk" | grep -q "read 2097152/"
 "$VDM" -x 3G "$T/q-twoGbMaxExtentSparse.vmdk" >/dev/null
 qcheck "$T/q-twoGbMaxExtentSparse.vmdk"
 qemu-img info "$T/q-twoGbMaxExtentSparse.vmdk" | grep -q "virtual size: 3 GiB"

@@ -4,9 +4,9 @@
  * whose grains lie in LBA order (shrink leaves out all-zero grains), make
  * it durable, and rename it over the old extent: a crash leaves either
  * the old or the new file, never a mix within one extent.  Expanding a
- * monolithicSparse disk is the same copy with a larger directory;
- * expanding a flat or split disk grows the last flat file or adds
- * extents, then replaces the descriptor atomically. */
+ * monolithicSparse disk happens in place (grow_sparse); expanding a flat
+ * or split disk grows the last flat file or adds extents, then replaces
+ * the descriptor atomically. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -319,11 +319,93 @@ static char *add_split_extents(struct vmdk *d, char *desc, uint64_t from, uint64
 	return desc;
 }
 
+/* Grows monolithicSparse extent e to sectors in place.  The new grain
+ * tables are zero-filled holes at the end of the file (VMware and QEMU
+ * expect every table of a hosted sparse extent to exist).  The
+ * directories get their new entries in place, or, when they need more
+ * sectors, larger copies at the end of the file; all of that is made
+ * durable before one header sector switches capacity and directories at
+ * once; then the descriptor follows.  A crash before the header write
+ * leaves the old disk, after it the new one (the descriptor may still
+ * give the old size, which is then what the disk has). */
+static int grow_sparse(struct vmdk *d, struct vmdk_extent *e, uint64_t sectors, char *nd)
+{
+	uint64_t cover = e->h.grain_size * e->h.num_gtes_per_gt;
+	uint64_t ngt = (sectors + cover - 1) / cover, gts = ((uint64_t)e->h.num_gtes_per_gt * 4 + 511) / 512;
+	uint64_t old_secs = ((uint64_t)e->num_gts * 4 + 511) / 512, new_secs = (ngt * 4 + 511) / 512;
+	uint64_t next = e->file_sectors, copies = e->rgd ? 2 : 1;
+	uint8_t hdr[VMDK_SECTOR] = { 0 };
+	struct vmdk_sparse_header h = e->h;
+	uint32_t *gd = NULL, *rgd = NULL;
+	int rc = 0;
+
+	if (sectors > VMDK_MAX_SPARSE ||
+	    next + copies * (new_secs + (ngt - e->num_gts) * gts) > 0xffffffffull) {
+		free(nd);
+		vmdk_set_error("a sparse extent holds at most 2 TiB");
+		return -EFBIG;
+	}
+	gd = calloc(new_secs, VMDK_SECTOR);
+	rgd = calloc(new_secs, VMDK_SECTOR);
+	if (!gd || !rgd) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	memcpy(gd, e->gd, (size_t)e->num_gts * 4);
+	if (e->rgd)
+		memcpy(rgd, e->rgd, (size_t)e->num_gts * 4);
+	if (new_secs > old_secs) {
+		if (e->rgd) {
+			h.rgd_offset = next;
+			next += new_secs;
+		}
+		h.gd_offset = next;
+		next += new_secs;
+	}
+	for (uint64_t g = e->num_gts; g < ngt; g++) {
+		if (e->rgd) {
+			rgd[g] = (uint32_t)next;
+			next += gts;
+		}
+		gd[g] = (uint32_t)next;
+		next += gts;
+	}
+	if (ftruncate(e->fd, (off_t)(next * VMDK_SECTOR)) < 0)
+		rc = -errno;
+	if (!rc && e->rgd)
+		rc = vmdk_full_pwrite(e->fd, rgd, new_secs * VMDK_SECTOR, h.rgd_offset * VMDK_SECTOR);
+	if (!rc)
+		rc = vmdk_full_pwrite(e->fd, gd, new_secs * VMDK_SECTOR, h.gd_offset * VMDK_SECTOR);
+	if (!rc && fdatasync(e->fd) < 0)
+		rc = -errno;
+	h.capacity = sectors;
+	memcpy(hdr, &h, sizeof(h));
+	if (!rc)
+		rc = vmdk_full_pwrite(e->fd, hdr, sizeof(hdr), 0);
+	if (!rc && fdatasync(e->fd) < 0)
+		rc = -errno;
+	if (rc)
+		goto out;
+	e->h = h;
+	e->file_sectors = next;
+	free(d->desc);
+	d->desc = nd;
+	nd = NULL;
+	rc = vmdk_rewrite_descriptor(d);
+	if (!rc && fdatasync(e->fd) < 0)
+		rc = -errno;
+out:
+	free(nd);
+	free(gd);
+	free(rgd);
+	return rc;
+}
+
 int vmdk_expand(const char *path, uint64_t capacity)
 {
 	struct vmdk *d;
 	uint64_t sectors = (capacity + 511) / 512, old;
-	char *nd = NULL, *tmp = NULL;
+	char *nd = NULL;
 	int rc = vmdk_open(path, 0, &d);
 
 	if (rc)
@@ -347,22 +429,13 @@ int vmdk_expand(const char *path, uint64_t capacity)
 		if (rc)
 			goto out;
 		nd = desc_extent_size(d->desc, d, 0, sectors);
-	} else if (d->nextents == 1 && last->kind == VMDK_EXT_SPARSE && d->embedded_desc) {
-		uint64_t done = 0, total = (last->sectors + 127) / 128;
+	} else if (d->nextents == 1 && last->kind == VMDK_EXT_SPARSE && d->embedded_desc &&
+		   !last->compressed) {
 		char *t = desc_extent_size(d->desc, d, 0, sectors);
 		nd = t ? desc_geometry(t, d, sectors) : NULL;
 		free(t);
-		tmp = malloc(strlen(path) + 8);
-		if (!nd || !tmp) {
-			rc = -ENOMEM;
-			goto out;
-		}
-		sprintf(tmp, "%s.tmp", path);
-		rc = copy_extent(d, last, tmp, sectors, nd, false, &done, total);
-		if (!rc && rename(tmp, path) < 0)
-			rc = -errno;
-		if (!rc)
-			last->kind = VMDK_EXT_ZERO;     /* replaced: leave the old file alone */
+		rc = nd ? grow_sparse(d, last, sectors, nd) : -ENOMEM;
+		nd = NULL;      /* now d->desc */
 		goto out;
 	} else {
 		vmdk_set_error("this kind of disk cannot be expanded");
@@ -381,7 +454,6 @@ int vmdk_expand(const char *path, uint64_t capacity)
 	rc = vmdk_replace_file(path, nd, strlen(nd));
 out:
 	free(nd);
-	free(tmp);
 	vmdk_close(d);
 	return rc;
 }
