@@ -33,6 +33,13 @@ for t in 0 1 2 3 4 5 6; do
 	cmp "$T/src.raw" "$T/back$t.raw"
 done
 qemu-img info "$T/ours5.vmdk" | grep -q "compressed: true"
+# A stream whose first grain tables are empty (left out of the file).
+truncate -s 100M "$T/holes.raw"
+printf 'hello' | dd of="$T/holes.raw" bs=1 seek=94371840 conv=notrunc 2>/dev/null
+"$VDM" -r "$T/holes.raw" -t 5 "$T/holes.vmdk" >/dev/null
+qcheck "$T/holes.vmdk"
+qemu-img convert -f vmdk -O raw "$T/holes.vmdk" "$T/holes.back"
+cmp "$T/holes.raw" "$T/holes.back"
 
 # qemu -> ours.
 for sub in monolithicSparse twoGbMaxExtentSparse streamOptimized monolithicFlat twoGbMaxExtentFlat; do
