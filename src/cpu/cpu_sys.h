@@ -97,8 +97,9 @@ void cpu_tss_stack(struct cpu *c, unsigned dpl, uint32_t ext, uint16_t *ss, uint
 /* Checks an inner stack selector loaded from the TSS (#TS / #SS). */
 void cpu_check_inner_ss(struct cpu *c, uint16_t ss, unsigned dpl, uint32_t ext,
 			struct cpu_segreg *s);
-/* Checks a code segment for a far transfer target, raising #GP(sel|ext)
- * for type, #NP(sel|ext) for not present (privilege is the caller's). */
+/* Reads the descriptor of a far transfer / gate target: #GP(ext) for a
+ * null selector, #GP(sel|ext) beyond the table or when it is not code.
+ * Privilege and presence (#NP) are the caller's to check, in that order. */
 void cpu_code_fetch(struct cpu *c, uint16_t sel, struct cpu_desc *d, uint32_t ext);
 
 /* task.c */

@@ -31,8 +31,8 @@ static void intr_real(struct cpu *c, unsigned vec, uint32_t ret)
 }
 
 /* Interrupt or trap gate in protected mode (or from V86). */
-static void intr_gate(struct cpu *c, unsigned vec, const struct cpu_desc *g, uint32_t ext,
-		      uint32_t ret, bool has_err, uint32_t err)
+static void intr_gate(struct cpu *c, const struct cpu_desc *g, uint32_t ext, uint32_t ret,
+		      bool has_err, uint32_t err)
 {
 	unsigned type = cpu_desc_type(g), gs = (type & 8) ? 4 : 2, dpl, cpl = c->cpl;
 	uint16_t sel = (uint16_t)(g->lo >> 16);
@@ -43,7 +43,6 @@ static void intr_gate(struct cpu *c, unsigned vec, const struct cpu_desc *g, uin
 	struct cpu_segreg cs, ss;
 	struct cpu_stk st;
 
-	(void)vec;
 	cpu_code_fetch(c, sel, &cd, ext);
 	dpl = cpu_desc_dpl(&cd);
 	if (dpl > cpl)
@@ -210,7 +209,7 @@ void cpu_interrupt(struct cpu *c, unsigned vec, enum cpu_int_kind kind, bool has
 		}
 		return;
 	}
-	intr_gate(c, vec, &g, ext, ret, has_err, err);
+	intr_gate(c, &g, ext, ret, has_err, err);
 }
 
 /* ---- IRET ------------------------------------------------------------ */
