@@ -41,8 +41,8 @@ int vmdk_create_child(const char *path, const char *parent_path);
 /* Renames a disk: its descriptor, and the extent files named after it
  * (x-flat.vmdk, x-s001.vmdk, ...), updating the descriptor. */
 int vmdk_rename(const char *src, const char *dst);
-/* Grows a disk to capacity bytes: monolithicSparse (rewritten with a
- * larger directory), monolithicFlat/vmfs/vmfsThin (the flat file grows),
+/* Grows a disk to capacity bytes: monolithicSparse (in place, up to
+ * 2 TiB), monolithicFlat/vmfs/vmfsThin (the flat file grows),
  * twoGbMaxExtent* (extents added).  Not for disks with a parent. */
 int vmdk_expand(const char *path, uint64_t capacity);
 /* Rewrites every sparse extent with its grains in LBA order; shrink also
