@@ -104,8 +104,10 @@ void cpu_code_fetch(struct cpu *c, uint16_t sel, struct cpu_desc *d, uint32_t ex
 
 /* task.c */
 enum cpu_task_reason { CPU_TASK_JMP, CPU_TASK_CALL, CPU_TASK_IRET, CPU_TASK_INT };
-/* Switches to the task of TSS selector sel (descriptor d already read). */
-void cpu_task_switch(struct cpu *c, uint16_t sel, struct cpu_desc *d, enum cpu_task_reason why,
+/* Switches to the task of TSS selector sel (descriptor d already read).
+ * Returns true when the new 32-bit TSS has its T (debug trap) bit set:
+ * the caller raises #DB once the switch is complete (DR6.BT is set). */
+bool cpu_task_switch(struct cpu *c, uint16_t sel, struct cpu_desc *d, enum cpu_task_reason why,
 		     uint32_t ret_eip, uint32_t ext);
 
 /* sysctl.c: POPF/IRET in V86 under CR4.VME with IOPL < 3. */

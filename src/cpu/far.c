@@ -122,7 +122,8 @@ static void far_task(struct cpu *c, uint16_t sel, struct cpu_desc *d, enum cpu_t
 	}
 	if (!cpu_desc_p(d))
 		cpu_raise(c, CPU_NP, sel & 0xfffcu);
-	cpu_task_switch(c, sel, d, why, c->next_eip, 0);
+	if (cpu_task_switch(c, sel, d, why, c->next_eip, 0))
+		cpu_raise(c, CPU_DB, 0);
 }
 
 /* Call gate: checks the gate and its target; returns the target

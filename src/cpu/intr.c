@@ -187,6 +187,7 @@ void cpu_interrupt(struct cpu *c, unsigned vec, enum cpu_int_kind kind, bool has
 	if (type == CPU_SYS_TASK) {
 		uint16_t tss = (uint16_t)(g.lo >> 16);
 		struct cpu_desc d;
+		bool trap;
 
 		/* The TSS must be an available TSS in the GDT (SDM "INT n",
 		 * TASK-GATE): #GP(TSS selector) otherwise. */
@@ -197,7 +198,7 @@ void cpu_interrupt(struct cpu *c, unsigned vec, enum cpu_int_kind kind, bool has
 			cpu_raise(c, CPU_GP, (tss & 0xfffcu) | ext);
 		if (!cpu_desc_p(&d))
 			cpu_raise(c, CPU_NP, (tss & 0xfffcu) | ext);
-		cpu_task_switch(c, tss, &d, CPU_TASK_INT, ret, ext);
+		trap = cpu_task_switch(c, tss, &d, CPU_TASK_INT, ret, ext);
 		if (has_err) {
 			struct cpu_stk st;
 
@@ -207,6 +208,8 @@ void cpu_interrupt(struct cpu *c, unsigned vec, enum cpu_int_kind kind, bool has
 			cpu_stk_push(c, &st, (cpu_desc_type(&d) & 8) ? 4 : 2, err);
 			c->gpr[CPU_ESP] = st.sp;
 		}
+		if (trap)
+			cpu_raise(c, CPU_DB, 0);
 		return;
 	}
 	intr_gate(c, &g, ext, ret, has_err, err);
@@ -302,7 +305,8 @@ static void iret_task(struct cpu *c)
 		cpu_raise(c, CPU_TS, link & 0xfffcu);
 	if (!cpu_desc_p(&d))
 		cpu_raise(c, CPU_NP, link & 0xfffcu);
-	cpu_task_switch(c, link, &d, CPU_TASK_IRET, c->next_eip, 0);
+	if (cpu_task_switch(c, link, &d, CPU_TASK_IRET, c->next_eip, 0))
+		cpu_raise(c, CPU_DB, 0);
 }
 
 static void iret_prot(struct cpu *c, unsigned opsize)

@@ -71,7 +71,7 @@ static void task_load_cs(struct cpu *c, uint16_t sel, uint32_t ext, struct cpu_s
 	cpu_desc_to_seg(&d, sel, s);
 }
 
-void cpu_task_switch(struct cpu *c, uint16_t sel, struct cpu_desc *nd, enum cpu_task_reason why,
+bool cpu_task_switch(struct cpu *c, uint16_t sel, struct cpu_desc *nd, enum cpu_task_reason why,
 		     uint32_t ret_eip, uint32_t ext)
 {
 	const struct tss_fmt *nf = (cpu_desc_type(nd) & 8) ? &tss32 : &tss16;
@@ -80,6 +80,7 @@ void cpu_task_switch(struct cpu *c, uint16_t sel, struct cpu_desc *nd, enum cpu_
 	uint32_t obase = c->seg[CPU_TR].base, err = (sel & 0xfffcu) | ext;
 	uint32_t eip, eflags, cr3 = 0, gpr[8], oflags;
 	uint16_t segs[6], ldt, osel = c->seg[CPU_TR].sel;
+	bool trap = false;
 	struct cpu_segreg s;
 	struct cpu_desc od;
 	unsigned k, cpl;
@@ -102,6 +103,8 @@ void cpu_task_switch(struct cpu *c, uint16_t sel, struct cpu_desc *nd, enum cpu_
 	for (k = 0; k < 6; k++)
 		segs[k] = (uint16_t)cpu_lin_read(c, nbase + nf->seg + k * nf->seg_step, 2);
 	ldt = (uint16_t)cpu_lin_read(c, nbase + nf->ldt, 2);
+	if (nf == &tss32)
+		trap = cpu_lin_read(c, nbase + 0x64, 1) & 1;
 
 	/* The old task's descriptor, for its busy bit. */
 	if (why == CPU_TASK_JMP || why == CPU_TASK_IRET) {
@@ -173,4 +176,7 @@ void cpu_task_switch(struct cpu *c, uint16_t sel, struct cpu_desc *nd, enum cpu_
 	cpu_update_mode(c);
 	if (eip > c->seg[CPU_CS].limit)
 		cpu_raise(c, CPU_GP, ext);
+	if (trap)
+		c->dr[6] |= 0x8000u;    /* BT */
+	return trap;
 }

@@ -2,7 +2,8 @@
 ; link, busy bits, TR, CR0.TS), JMP to a TSS and back (busy bits move, no
 ; NT), CALL to a TSS, and a double fault (#GP while its gate is not
 ; present -> #NP during delivery -> #DF) handled by a task gate with its
-; error code pushed on the new task's stack.
+; error code pushed on the new task's stack; a TSS with its T bit set
+; raises #DB in the new task before its first instruction (DR6.BT).
 %include "pm_common.inc"
 T1_RUNS  equ VARS+0x40
 T1_FLAGS equ VARS+0x44
@@ -13,6 +14,7 @@ T1_MODE  equ VARS+0x54
 DF_ESP   equ VARS+0x58
 DF_ERR   equ VARS+0x5C
 DF_LINK  equ VARS+0x60
+DB_SEEN  equ VARS+0x64
 
 ; Fills a 32-bit TSS at %1 to start at %2 with stack %3, flat ring 0.
 %macro INIT_TSS 3
@@ -127,7 +129,31 @@ main:
 	movzx eax, ax
 	EXPECT SEL_TSS0, 27
 	clts
+
+	; 5. T bit: CALL to TSS1 traps with #DB at task1's resume point.
+	mov byte [TSS1+0x64], 1
+	mov dword [DB_SEEN], 0
+	ON_EXC .db
+	call SEL_TSS1:0
+	mov eax, [DB_SEEN]
+	EXPECT 1, 32
+	clts
 	jmp pass
+.db:	EXPECT_EXC 1, -1, 28
+	mov eax, [LAST_EIP]
+	EXPECT BASE+task1.resume, 29
+	str ax
+	movzx eax, ax
+	EXPECT SEL_TSS1, 30
+	mov eax, dr6
+	and eax, 0x8000
+	EXPECT 0x8000, 31
+	mov byte [TSS1+0x64], 0
+	mov dword [DB_SEEN], 1
+	pushfd                     ; return to task 0 through the back link
+	or dword [esp], 0x4000
+	popfd
+	iret
 
 task1:
 	inc dword [T1_RUNS]
@@ -143,6 +169,7 @@ task1:
 	cmp dword [T1_MODE], 1
 	je .jmpback
 	iret
+.resume:
 	jmp task1
 .jmpback:
 	jmp SEL_TSS0:0
