@@ -2,7 +2,9 @@
 ; the way SeaBIOS does it: real-mode INT through the IVT with IRET, far
 ; CALL/RETF in real mode, LGDT + MOV CR0 + far JMP, CPUID and RDTSC in
 ; protected mode, a far CALL into a 16-bit code segment, and back to real
-; mode through 16-bit data segments; then the IVT still works.
+; mode through 16-bit data segments; then the IVT still works, and FS,
+; left with a 4 GiB limit, still reaches above 1 MiB after a real-mode
+; reload ("unreal" mode, as boot loaders use it).
 BASE equ 0xF0000
 	bits 16
 	org 0
@@ -123,6 +125,9 @@ pm32:
 	sbb edx, edi
 	mov al, 11
 	jc fail32
+	mov dword [0x200000], 0x5ca1ab1e
+	mov ax, 0x10
+	mov fs, ax
 	; Far call into 16-bit protected-mode code and back.
 	mov ebx, 0
 	call 0x18:pm16proc
@@ -169,6 +174,12 @@ real_again:
 	test al, 1
 	mov al, 14
 	jnz fail16
+	xor ax, ax
+	mov fs, ax                 ; a real-mode load keeps the 4 GiB limit
+	mov ebx, [fs:dword 0x200000]
+	cmp ebx, 0x5ca1ab1e
+	mov al, 15
+	jne fail16
 	mov al, 'O'
 	out 0xE9, al
 	mov al, 'K'
