@@ -331,6 +331,29 @@ START_TEST(test_page_crossing_cached_smc)
 }
 END_TEST
 
+/* VMware's backdoor: GETHZ reports the 1 GHz TSC, GETVERSION the magic;
+ * other commands and the port without the magic are not special. */
+START_TEST(test_backdoor)
+{
+	struct cpu_test t;
+
+	ct_setup(&t);
+	ct_run32(&t, "mov eax, 0x564d5868\nmov ecx, 45\nmov dx, 0x5658\nin eax, dx\n"
+		 "mov [0x800], eax\nmov [0x804], ebx\n"
+		 "mov eax, 0x564d5868\nmov ecx, 10\nin eax, dx\nmov [0x808], ebx\n"
+		 "mov eax, 0x564d5868\nmov ecx, 68\nin eax, dx\nmov [0x80c], eax\n"
+		 "xor eax, eax\nmov ebx, 7\nin eax, dx\nmov [0x810], ebx\n"
+		 "mov al, 0\nout 0xf4, al\nhlt\n", 1000);
+	ck_assert_int_eq(t.exit_code, 0);
+	ck_assert_uint_eq(pmap_read(t.pm, 0x800, 4), 1000000000u);
+	ck_assert_uint_eq(pmap_read(t.pm, 0x804, 4), 0);
+	ck_assert_uint_eq(pmap_read(t.pm, 0x808, 4), 0x564d5868u);
+	ck_assert_uint_eq(pmap_read(t.pm, 0x80c, 4), 0xffffffffu);
+	ck_assert_uint_eq(pmap_read(t.pm, 0x810, 4), 7);
+	cpu_test_fini(&t);
+}
+END_TEST
+
 /* More than 15 bytes of instruction: #GP, delivered through the IVT in
  * real mode. */
 START_TEST(test_too_long)
@@ -370,6 +393,7 @@ int main(void)
 	tcase_add_test(tc, test_page_crossing_insn);
 	tcase_add_test(tc, test_page_crossing_cached_smc);
 	tcase_add_test(tc, test_too_long);
+	tcase_add_test(tc, test_backdoor);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

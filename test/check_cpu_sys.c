@@ -366,7 +366,7 @@ START_TEST(test_cpuid_leaves)
 	ck_assert_uint_eq((r[0] >> 8) & 0xf, 6);
 	/* FPU VME DE PSE TSC MSR PAE CX8 SEP PGE CMOV; no MCE, APIC, MTRR, MCA, MMX, SSE. */
 	ck_assert_uint_eq(r[3], 0x0000a97fu);
-	ck_assert_uint_eq(r[2], 0);
+	ck_assert_uint_eq(r[2], 1u << 31);       /* running under a hypervisor */
 	ck_assert_uint_eq((r[1] >> 16) & 0xff, 1);
 	cpu_cpuid(0x80000000u, 0, r);
 	ck_assert_uint_eq(r[0], 0x80000008u);
@@ -383,6 +383,12 @@ START_TEST(test_cpuid_leaves)
 	ck_assert_str_eq(s, "hostvm virtual CPU");
 	cpu_cpuid(0x80000008u, 0, r);
 	ck_assert_uint_eq(r[0] & 0xff, 36);
+	/* VMware's hypervisor leaves: signature, TSC frequency (1 GHz). */
+	cpu_cpuid(0x40000000u, 0, r);
+	ck_assert_uint_eq(r[0], 0x40000010u);
+	ck_assert(!memcmp(&r[1], "VMwareVMware", 12));
+	cpu_cpuid(0x40000010u, 0, r);
+	ck_assert_uint_eq(r[0], 1000000);
 	/* Beyond the maximum: the highest basic leaf. */
 	{
 		uint32_t hi[4];

@@ -433,6 +433,11 @@ void cpu_write_cr(struct cpu *c, unsigned n, uint32_t v);
  * bitmap allows port..port+size-1. */
 void cpu_check_io(struct cpu *c, uint16_t port, unsigned size);
 
+/* VMware's backdoor (backdoor.c): handles a 32-bit IN from
+ * CPU_BACKDOOR_PORT carrying the magic in EAX; false if it is not one. */
+#define CPU_BACKDOOR_PORT 0x5658
+bool cpu_backdoor(struct cpu *c, uint16_t port, unsigned size);
+
 /* TU cache (exec.c). */
 int cpu_tc_create(struct cpu *c);
 void cpu_tc_destroy(struct cpu *c);

@@ -2,7 +2,14 @@
  * this core implements: FPU, VME, DE, PSE, TSC, MSR, PAE, CX8, SEP, PGE,
  * CMOV and NX; one logical processor; no MMX/SSE, no MCE/MCA, no MTRR, no
  * APIC.  Leaves beyond the maximum return the highest basic leaf, as
- * Intel CPUs do. */
+ * Intel CPUs do.
+ *
+ * Like VMware's virtual CPUs, it also says it runs under a hypervisor
+ * (CPUID.1:ECX bit 31) and answers the hypervisor leaves: 0x40000000 with
+ * the signature "VMwareVMware", 0x40000010 with the TSC frequency.  A
+ * guest then knows the TSC rate without calibrating it against the PIT and
+ * trusts it as its clock, instead of marking it unstable whenever the host
+ * delays the vCPU thread past a timer tick. */
 #include "config.h"
 
 #include <string.h>
@@ -16,6 +23,11 @@
 #define CPUID_1_EDX ((1u << 0) | (1u << 1) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | \
 		     (1u << 8) | (1u << 11) | (1u << 13) | (1u << 15))
 #define CPUID_81_EDX (1u << 20)
+#define CPUID_1_ECX_HYPERVISOR (1u << 31)
+#define CPUID_HV_BASE 0x40000000u
+#define CPUID_HV_FREQ 0x40000010u
+/* cpu_tsc() counts vclock nanoseconds: 1 GHz. */
+#define CPUID_TSC_KHZ 1000000u
 
 static const char cpuid_brand[48] = "hostvm virtual CPU";
 
@@ -28,6 +40,17 @@ void cpu_cpuid(uint32_t leaf, uint32_t sub, uint32_t out[4])
 {
 	(void)sub;
 	memset(out, 0, 4 * sizeof(uint32_t));
+	if (leaf == CPUID_HV_BASE) {
+		out[0] = CPUID_HV_FREQ;
+		memcpy(&out[1], "VMwa", 4);
+		memcpy(&out[2], "reVM", 4);
+		memcpy(&out[3], "ware", 4);
+		return;
+	}
+	if (leaf == CPUID_HV_FREQ) {
+		out[0] = CPUID_TSC_KHZ;  /* EBX (local APIC kHz) 0: there is none */
+		return;
+	}
 	if ((leaf < 0x80000000u && leaf > CPUID_MAX_BASIC) || leaf > CPUID_MAX_EXT)
 		leaf = CPUID_MAX_BASIC;
 	switch (leaf) {
@@ -40,6 +63,7 @@ void cpu_cpuid(uint32_t leaf, uint32_t sub, uint32_t out[4])
 	case 1:
 		out[0] = CPUID_SIGNATURE;
 		out[1] = 1u << 16;      /* one logical processor, APIC ID 0 */
+		out[2] = CPUID_1_ECX_HYPERVISOR;
 		out[3] = CPUID_1_EDX;
 		break;
 	case 2:

@@ -46,6 +46,8 @@ void cpu_op_in(struct cpu *c, const struct cpu_insn *i)
 	uint16_t port = (i->op & 8) ? (uint16_t)c->gpr[CPU_EDX] : (uint16_t)(i->imm & 0xff);
 
 	cpu_check_io(c, port, size);
+	if (cpu_backdoor(c, port, size))
+		return;
 	cpu_set_reg(c, CPU_EAX, size, iobus_in(c->env.io, port, size));
 }
 
