@@ -162,8 +162,12 @@ void cpu_interrupt(struct cpu *c, unsigned vec, enum cpu_int_kind kind, bool has
 		return;
 	}
 	/* INT n in V86 mode: IOPL-sensitive; with VME the redirection bitmap
-	 * may send it to the 8086 program's IVT instead (SDM table 20-2). */
-	if (kind == CPU_INT_SOFT && cpu_v86(c)) {
+	 * may send it to the 8086 program's IVT instead (SDM table 20-2).
+	 * INT3 (CC) and INTO (CE) are neither: they go to the IDT, where
+	 * only the gate DPL check applies.  The contract passes all three as
+	 * CPU_INT_SOFT, so the length tells them apart: INT n (CD ib) has two
+	 * bytes or more (a prefixed INT3/INTO would count as INT n). */
+	if (kind == CPU_INT_SOFT && cpu_v86(c) && ((c->next_eip - c->eip) & 0xffff) >= 2) {
 		if ((c->cr4 & CPU_CR4_VME) && v86_redirected(c, vec)) {
 			intr_v86_redirect(c, vec, ret);
 			return;

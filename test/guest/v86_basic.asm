@@ -2,7 +2,9 @@
 ; CLI with IOPL 0 -> #GP(0) to the ring-0 monitor (V86 segment registers
 ; pushed, data segments null in the handler); with IOPL 3: INT n through a
 ; DPL 3 interrupt gate to ring 0 and IRETD back to V86 (ES/DS restored),
-; PUSHF showing IOPL, CLI/STI allowed; HLT -> #GP(0).
+; PUSHF showing IOPL, CLI/STI allowed; HLT -> #GP(0).  INT3 is not
+; IOPL-sensitive: with IOPL 0 it reaches the IDT, where its DPL 0 gate
+; gives #GP(3*8+2) rather than INT n's #GP(0).
 %include "pm_common.inc"
 V_INTS equ VARS+0x40
 V_ES   equ VARS+0x44
@@ -77,6 +79,13 @@ main:
 	EXPECT 0x3000, 18          ; PUSHF in V86 shows IOPL 3
 	mov eax, [STACK0-16]
 	EXPECT 0x2222, 19          ; ES survived the round trip
+
+	; 3. INT3 with IOPL 0: the gate's DPL decides.
+	ON_EXC .gp3
+	ENTER_V86 v86_c, 0x20002
+.gp3:	EXPECT_EXC 13, 3*8+2, 20
+	mov eax, [LAST_EIP]
+	EXPECT v86_c, 21
 	mov ax, SEL_DATA0
 	mov fs, ax
 	mov gs, ax
@@ -118,6 +127,9 @@ v86_b:
 	cli
 	sti
 .hlt:	hlt
+	jmp $
+
+v86_c:	int3
 	jmp $
 	bits 32
 %include "pm_tail.inc"
