@@ -189,17 +189,21 @@ int vmctl_list(void (*fn)(void *opaque, const char *vmx), void *opaque)
 
 /* ---- server ---------------------------------------------------------- */
 
+struct vmctl_conn;
+
 struct vmctl_server {
 	uv_pipe_t listener;
 	char path[256];
 	vmctl_handler fn;
 	void *opaque;
 	bool closing;
+	struct vmctl_conn *conns;   /* open connections, closed with the server */
 };
 
 struct vmctl_conn {
 	uv_pipe_t pipe;
-	struct vmctl_server *srv;
+	struct vmctl_server *srv;   /* NULL once the server has gone */
+	struct vmctl_conn *next, **pprev;
 	char line[VMCTL_LINE_MAX];
 	size_t len;
 	bool done;
@@ -211,8 +215,19 @@ static void conn_closed(uv_handle_t *h)
 {
 	struct vmctl_conn *c = h->data;
 
+	if (c->srv) {
+		*c->pprev = c->next;
+		if (c->next)
+			c->next->pprev = c->pprev;
+	}
 	free(c->reply);
 	free(c);
+}
+
+static void conn_close(struct vmctl_conn *c)
+{
+	if (!uv_is_closing((uv_handle_t *)&c->pipe))
+		uv_close((uv_handle_t *)&c->pipe, conn_closed);
 }
 
 static void conn_written(uv_write_t *w, int status)
@@ -220,7 +235,7 @@ static void conn_written(uv_write_t *w, int status)
 	struct vmctl_conn *c = w->data;
 
 	(void)status;
-	uv_close((uv_handle_t *)&c->pipe, conn_closed);
+	conn_close(c);
 }
 
 static void conn_reply(struct vmctl_conn *c, const char *text)
@@ -231,13 +246,13 @@ static void conn_reply(struct vmctl_conn *c, const char *text)
 	uv_read_stop((uv_stream_t *)&c->pipe);
 	c->reply = strdup(text);
 	if (!c->reply) {
-		uv_close((uv_handle_t *)&c->pipe, conn_closed);
+		conn_close(c);
 		return;
 	}
 	b = uv_buf_init(c->reply, (unsigned)strlen(c->reply));
 	c->wr.data = c;
 	if (uv_write(&c->wr, (uv_stream_t *)&c->pipe, &b, 1, conn_written) < 0)
-		uv_close((uv_handle_t *)&c->pipe, conn_closed);
+		conn_close(c);
 }
 
 static void conn_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -257,7 +272,7 @@ static void conn_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	if (c->done)
 		return;
 	if (nread < 0) {
-		uv_close((uv_handle_t *)&c->pipe, conn_closed);
+		conn_close(c);
 		return;
 	}
 	c->len += (size_t)nread;
@@ -297,10 +312,15 @@ static void on_connection(uv_stream_t *l, int status)
 	if (!c)
 		return;
 	c->srv = s;
+	c->next = s->conns;
+	c->pprev = &s->conns;
+	if (s->conns)
+		s->conns->pprev = &c->next;
+	s->conns = c;
 	uv_pipe_init(l->loop, &c->pipe, 0);
 	c->pipe.data = c;
 	if (uv_accept(l, (uv_stream_t *)&c->pipe) < 0) {
-		uv_close((uv_handle_t *)&c->pipe, conn_closed);
+		conn_close(c);
 		return;
 	}
 	/* Only the VM's owner may control it. */
@@ -312,7 +332,7 @@ static void on_connection(uv_stream_t *l, int status)
 		return;
 	}
 	if (uv_read_start((uv_stream_t *)&c->pipe, conn_alloc, conn_read) < 0)
-		uv_close((uv_handle_t *)&c->pipe, conn_closed);
+		conn_close(c);
 }
 
 int vmctl_server_start(uv_loop_t *loop, const char *vmx, vmctl_handler fn, void *opaque,
@@ -370,5 +390,13 @@ void vmctl_server_close(struct vmctl_server *s)
 		return;
 	s->closing = true;
 	unlink(s->path);
+	/* A client that never finishes its line must not keep the loop, and
+	 * so the VM's process, alive. */
+	for (struct vmctl_conn *c = s->conns, *next; c; c = next) {
+		next = c->next;
+		c->srv = NULL;
+		conn_close(c);
+	}
+	s->conns = NULL;
 	uv_close((uv_handle_t *)&s->listener, server_closed);
 }

@@ -88,6 +88,22 @@ printf 'bios440.filename = "machine_exit.bin"\nhostvm.exitPort = "0x60"\n' >"$tm
 check "an exit port on another device's port is refused, naming the key" grep -q 'hostvm.exitPort = 0x60: the port is taken' "$tmp/err"
 
 # The control socket.
+# A client that connects and says nothing must not keep a VM's process alive.
+( "$vmrun" --timeout 1.5 "$tmp/idle.vmx" nogui 2>/dev/null; echo $? >"$tmp/idle-st" ) &
+sleep 0.5
+python3 -c '
+import socket, sys, time, glob
+for p in glob.glob(sys.argv[1] + "/*.sock"):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(p)
+    time.sleep(8)
+' "$tmp/rt" &
+talker=$!
+for i in 1 2 3 4 5 6 7 8 9 10; do [ -s "$tmp/idle-st" ] && break; sleep 0.5; done
+check "a silent control client does not keep the VM running" test "$(cat "$tmp/idle-st" 2>/dev/null)" = 124
+kill "$talker" 2>/dev/null
+wait "$talker" 2>/dev/null
+
 "$vmrun" list >"$tmp/out"
 check "list with nothing running" grep -qx 'Total running VMs: 0' "$tmp/out"
 "$vmrun" --timeout 60 start "$tmp/idle.vmx" nogui 2>"$tmp/err"
