@@ -1032,6 +1032,38 @@ START_TEST(test_task_gate_errors)
 }
 END_TEST
 
+/* A hardware interrupt in V86 mode goes through the IDT to ring 0 with the
+ * V86 segment registers on the stack; IRETD returns to V86. */
+START_TEST(test_v86_external_irq)
+{
+	static const uint8_t v86code[] = { 0xfb, 0xeb, 0xfe };   /* sti; jmp $ */
+
+	cpu_test_load(&T, 0x20000, v86code, sizeof(v86code));
+	put_gate(0x30, SEL_CODE0, CODE + 0x100, 0x8e00);
+	load_asm("push dword 0\npush dword 0\npush dword 0x1234\npush dword 0\n"
+		 "push dword 0x1000\npush dword 0x800\npush dword 0x23002\n"
+		 "push dword 0x2000\npush dword 0\niretd\n"
+		 "times 0x100-($-$$) db 0x90\n"
+		 "mov eax, [esp+4]\nmov [ss:0x5000], eax\nmov eax, [esp+24]\nmov [ss:0x5004], eax\n"
+		 "mov ax, ds\nmov [ss:0x5008], ax\ninc dword [ss:0x500c]\n"
+		 "cmp dword [ss:0x500c], 2\nje fin\niretd\nfin: hlt\n");
+	T.irq_vec = 0x30;
+	cpu_set_irq(C, 1);
+	cpu_test_run(&T, 5000);
+	ck_assert_uint_eq(rd32(0x500c), 1);
+	ck_assert_uint_eq(rd32(0x5000), 0x2000);        /* CS pushed */
+	ck_assert_uint_eq(rd32(0x5004), 0x1234);        /* DS pushed */
+	ck_assert_uint_eq(pmap_read(T.pm, 0x5008, 2), 0);   /* DS null in the handler */
+	ck_assert(C->eflags & CPU_VM);                   /* back in V86 after IRETD */
+	ck_assert_uint_eq(C->seg[CPU_DS].sel, 0x1234);
+	ck_assert_uint_eq(C->seg[CPU_DS].base, 0x12340);
+	cpu_set_irq(C, 1);
+	run();
+	ck_assert(C->halted);
+	ck_assert_uint_eq(rd32(0x500c), 2);
+}
+END_TEST
+
 static Suite *sys_suite(void)
 {
 	Suite *s = suite_create("cpu_sys");
@@ -1073,6 +1105,7 @@ static Suite *sys_suite(void)
 	tcase_add_test(tc, test_triple_fault);
 	tcase_add_test(tc, test_task_switch_to_v86);
 	tcase_add_test(tc, test_task_gate_errors);
+	tcase_add_test(tc, test_v86_external_irq);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -8,7 +8,8 @@ src_cpu_libhvcpu_a_SOURCES += src/cpu/cpu_sys.h src/cpu/seg.c src/cpu/far.c src/
 TESTS += test/cpu_sys_guest.sh
 check_SCRIPTS += test/cpu_sys_guest.sh
 EXTRA_DIST += test/cpu_sys_guest.sh test/guest/pm_common.inc test/guest/pm_tail.inc \
-	test/guest/pm_roundtrip.asm test/guest/pm_priv.asm test/guest/v86_basic.asm \
+	test/guest/pm_roundtrip.asm test/guest/pm_priv.asm test/guest/pm_gates16.asm \
+	test/guest/v86_basic.asm \
 	test/guest/v86_vme.asm \
 	test/guest/exc_errcodes.asm test/guest/exc_traps.asm test/guest/task_gate.asm \
 	test/guest/task_ldt_cr3.asm
