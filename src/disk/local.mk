@@ -17,11 +17,14 @@ src_disk_vdiskmanager_LDADD = src/disk/libvmdk.la
 
 if HAVE_CHECK
 check_PROGRAMS += test/check_vmdk test/check_vmdk_malformed
-check_PROGRAMS += test/vmdk_crashwriter
-TESTS += test/check_vmdk test/check_vmdk_malformed test/vmdk_qemu.sh test/vmdk_crash.sh test/vmdk_cli.sh
+check_PROGRAMS += test/vmdk_crashwriter test/vmdk_powercut
+TESTS += test/check_vmdk test/check_vmdk_malformed test/vmdk_qemu.sh test/vmdk_crash.sh test/vmdk_cli.sh \
+	test/vmdk_powercut
 EXTRA_DIST += test/vmdk_qemu.sh test/vmdk_crash.sh test/vmdk_cli.sh
 test_vmdk_crashwriter_SOURCES = test/vmdk_crashwriter.c
 test_vmdk_crashwriter_LDADD = src/disk/libvmdk.la
+test_vmdk_powercut_SOURCES = test/vmdk_powercut.c
+test_vmdk_powercut_LDADD = src/disk/libvmdk.la
 test_check_vmdk_SOURCES = test/check_vmdk.c
 test_check_vmdk_CFLAGS = $(TEST_CFLAGS)
 test_check_vmdk_LDADD = src/disk/libvmdk.la $(TEST_LIBS) $(UV_LIBS)
