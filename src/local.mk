@@ -9,11 +9,11 @@ src_libhvcore_a_SOURCES = \
 # Machine assembly (the PC a .vmx describes) and the stdvga PCI face.
 noinst_LIBRARIES += src/libhvmachine.a
 src_libhvmachine_a_SOURCES = \
-	src/machine.c src/machine.h src/machine_fwcfg.c \
+	src/machine.c src/machine.h src/machine_fwcfg.c src/machine_nic.c src/machine_nic.h \
 	src/dev/vga_pci.c src/dev/vga_pci.h
 
 # Everything a program that runs a whole machine links, in link order.
-MACHINE_LIBS = src/libhvmachine.a src/cpu/libhvcpu.a src/cpu/libhvx87.a \
+MACHINE_LIBS = src/libhvmachine.a src/net/libhvnicbe.a src/cpu/libhvcpu.a src/cpu/libhvx87.a \
 	src/dev/libhvdev.a src/mem/libhvmem.a src/libhvcore.a src/disk/libvmdk.la \
 	$(UV_LIBS) $(ZLIB_LIBS) -lm -lpthread
 
@@ -48,6 +48,10 @@ EXTRA_DIST += test/iso_qemu.sh scripts/mkiso
 # text screen, the shadow-RAM copy SeaBIOS does at POST, and GRUB's rescue
 # CD to its menu (seconds each).
 TESTS += test/vmrun_screen.sh test/vmrun_shadow.sh test/boot_grub.sh
+# NICs against a real vswitchd.
+TESTS += test/vmrun_nic.sh
+check_SCRIPTS += test/vmrun_nic.sh
+EXTRA_DIST += test/vmrun_nic.sh
 check_SCRIPTS += test/vmrun_screen.sh test/vmrun_shadow.sh test/boot_grub.sh
 EXTRA_DIST += test/vmrun_screen.sh test/vmrun_shadow.sh test/boot_grub.sh \
 	test/guest/machine_text.asm test/guest/machine_pam_copy.asm

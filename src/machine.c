@@ -2,6 +2,7 @@
  * machine.h for the threading model and doc/machine.md for the layout. */
 #include "config.h"
 #include "machine.h"
+#include "machine_nic.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -75,6 +76,7 @@ struct board {
 	struct piix_ide *ide;
 	struct vga *vga;
 	struct vga_pci *vgapci;
+	struct machine_nics *nics;
 };
 
 struct machine {
@@ -305,15 +307,25 @@ static size_t serial_read(void *opaque, uint8_t *buf, size_t len)
 
 /* ---- the board ------------------------------------------------------- */
 
+/* vCPU thread, between TU slices: work the back ends handed over. */
+static void board_poll(void *opaque)
+{
+	struct board *b = opaque;
+
+	machine_nics_poll(b->nics);
+}
+
 static void board_destroy(struct board *b)
 {
 	if (!b)
 		return;
+	machine_nics_stop(b->nics);   /* their threads may kick the CPU */
 	cpu_destroy(b->cpu);
 	b->cpu = NULL;
 	piix_ide_destroy(b->ide);
 	acpi_pm_destroy(b->acpi);
 	pci_bus_destroy(b->pci);      /* frees every PCI function, unmaps BARs */
+	machine_nics_destroy(b->nics);
 	vga_pci_destroy(b->vgapci);
 	i440fx_destroy(b->nb);
 	piix3_destroy(b->sb);
@@ -348,6 +360,7 @@ static int board_create(struct machine *m, struct board **out)
 	struct board *b = calloc(1, sizeof(*b));
 	struct irq_line pic16[16];
 	struct cpu_env env;
+	char nic_err[256];
 	size_t low_len;
 	int r;
 
@@ -447,6 +460,14 @@ static int board_create(struct machine *m, struct board **out)
 		board_fail(m, r, "the PCI devices");
 		goto fail;
 	}
+	r = machine_nics_create(m->cfg, b->pci, b->pm, b->vc, &b->cpu, &b->nics, nic_err,
+				sizeof(nic_err));
+	if (r < 0) {
+		log_err("machine", "%s", nic_err);
+		if (m->err && m->errlen)
+			snprintf(m->err, m->errlen, "%s", nic_err);
+		goto fail;
+	}
 	for (unsigned c = 0; c < VMCFG_IDE_CHANNELS; c++)
 		for (unsigned u = 0; u < VMCFG_IDE_UNITS; u++) {
 			enum vmcfg_ide_kind k = cfg->ide[c][u].kind;
@@ -467,6 +488,8 @@ static int board_create(struct machine *m, struct board **out)
 	env.intack_opaque = b;
 	env.ferr = cpu_ferr;
 	env.ferr_opaque = b;
+	env.poll = board_poll;
+	env.poll_opaque = b;
 	if ((r = cpu_create(&env, &b->cpu)) < 0) {
 		board_fail(m, r, "the CPU");
 		goto fail;

@@ -23,6 +23,11 @@ struct cpu_env {
 	/* FERR#: x87 error with CR0.NE=0 -> IRQ13 (may be NULL). */
 	void (*ferr)(void *opaque, int level);
 	void *ferr_opaque;
+	/* Called on the vCPU thread between TU slices and after every wake-up
+	 * from HLT (cpu_kick), for back ends that hand work to devices (may be
+	 * NULL). */
+	void (*poll)(void *opaque);
+	void *poll_opaque;
 };
 
 enum cpu_exit { CPU_EXIT_REQUEST, CPU_EXIT_SHUTDOWN /* triple fault */, CPU_EXIT_ERROR };

@@ -655,6 +655,8 @@ enum cpu_exit cpu_run(struct cpu *c)
 		if (c->insn_limit && c->stats.insns >= c->insn_limit)
 			return CPU_EXIT_REQUEST;
 		vclock_run_timers(c->env.clock);
+		if (c->env.poll)
+			c->env.poll(c->env.poll_opaque);
 		if (*c->pm_gen != c->mmu.gen) {
 			mmu_sync(&c->mmu);
 			cpu_tlb_changed(c);
