@@ -1,5 +1,7 @@
-/* libvmdk core: descriptor parsing, open/close, sparse and flat extent
- * I/O, delta chains.  Every value from a file is bounds-checked. */
+/* libvmdk core: descriptor parsing and rewriting, open/close with locks
+ * and the uncleanShutdown flag, delta chains, and pread/pwrite/flush over
+ * the extents (sparse extents in sparse.c).  Every value from a file is
+ * bounds-checked. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
