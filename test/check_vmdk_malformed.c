@@ -148,6 +148,8 @@ START_TEST(test_bad_magic)
 	make_image();
 	put32(H_VERSION, 77);
 	expect_open_error("magic/version");
+	put(img, H_MAGIC, "COWD", 4);
+	expect_open_error("COWD");
 }
 END_TEST
 

@@ -552,6 +552,10 @@ static int do_open(struct vmdk *d, unsigned flags, int depth)
 			if (rfd >= 0 && rfd != fd)
 				close(rfd);
 		}
+	} else if (!rc && !memcmp(hdr, "COWD", 4)) {
+		close(fd);
+		vmdk_set_error("%s is a VMware 3 (COWD) sparse disk, which is not supported", d->path);
+		return -ENOTSUP;
 	} else if (!rc || st.st_size < 512) {
 		if (st.st_size > VMDK_MAX_DESCRIPTOR || st.st_size == 0) {
 			close(fd);
