@@ -480,7 +480,11 @@ START_TEST(test_stream_damage)
 	ck_assert_int_eq(vmdk_stream_close(s), 0);
 	ck_assert_int_eq(vmdk_open(img, VMDK_RDONLY, &d), 0);
 	vmdk_close(d);
-	/* The first grain sits at sector 128: bad size, then bad data. */
+	/* The first grain sits at sector 128: a marker for another grain,
+	 * a bad size, then bad data. */
+	put64(128 * 512, 128);
+	expect_read_error(0);
+	put64(128 * 512, 0);
 	put32(128 * 512 + 8, 0x7fffffff);
 	expect_read_error(0);
 	put32(128 * 512 + 8, 100);

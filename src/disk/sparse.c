@@ -278,7 +278,9 @@ int vmdk_sparse_gte(struct vmdk_extent *e, uint64_t g, uint32_t *gte)
 	return rc;
 }
 
-static int read_compressed(struct vmdk_extent *e, uint64_t sec, uint8_t *out)
+/* Inflates the compressed grain at sector sec, which should hold the
+ * grain starting at extent sector lba. */
+static int read_compressed(struct vmdk_extent *e, uint64_t sec, uint64_t lba, uint8_t *out)
 {
 	uint8_t mk[12];
 	uint64_t gbytes = e->h.grain_size * VMDK_SECTOR;
@@ -293,6 +295,13 @@ static int read_compressed(struct vmdk_extent *e, uint64_t sec, uint8_t *out)
 	if (rc)
 		return rc;
 	memcpy(&csize, mk + 8, 4);
+	uint64_t mlba;
+	memcpy(&mlba, mk, 8);
+	if ((e->h.flags & VMDK_FLAG_MARKERS) && mlba != lba) {
+		vmdk_set_error("compressed grain at sector %llu is for sector %llu, not %llu",
+			       (unsigned long long)sec, (unsigned long long)mlba, (unsigned long long)lba);
+		return -EIO;
+	}
 	if (csize == 0 || csize > gbytes * 2 + 4096 ||
 	    sec * VMDK_SECTOR + 12 + csize > e->file_sectors * VMDK_SECTOR) {
 		vmdk_set_error("compressed grain size %u out of range", csize);
@@ -385,7 +394,7 @@ int vmdk_sparse_read(struct vmdk *d, struct vmdk_extent *e, uint8_t *buf, uint64
 	if (e->compressed) {
 		if (d->zc_ext != e || d->zc_sec != gte) {
 			d->zc_ext = NULL;
-			rc = read_compressed(e, gte, d->grain_buf);
+			rc = read_compressed(e, gte, g * e->h.grain_size, d->grain_buf);
 			if (rc)
 				return rc;
 			d->zc_ext = e;
