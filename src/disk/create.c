@@ -66,7 +66,8 @@ int vmdk_size_flat(int fd, uint64_t sectors, bool prealloc)
 		if (rc && rc != EOPNOTSUPP && rc != EINVAL)
 			return -rc;
 	}
-	return 0;
+	/* The size is durable before any descriptor names it. */
+	return fsync(fd) < 0 ? -errno : 0;
 }
 
 int vmdk_create_sparse(const char *path, uint64_t sectors, const char *desc)

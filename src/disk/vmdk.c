@@ -323,9 +323,10 @@ int vmdk_pwrite(struct vmdk *d, const void *buf, uint64_t len, uint64_t off)
 			return -EIO;
 		if (e->kind == VMDK_EXT_ZERO)
 			rc = -EROFS;
-		else if (e->kind == VMDK_EXT_FLAT)
+		else if (e->kind == VMDK_EXT_FLAT) {
+			e->data_dirty = true;
 			rc = vmdk_full_pwrite(e->fd, p, n, e->flat_offset * VMDK_SECTOR + off - e->start * VMDK_SECTOR);
-		else
+		} else
 			rc = vmdk_sparse_write(d, e, p, n, off, &n);
 		if (rc)
 			return rc;
@@ -344,10 +345,12 @@ int vmdk_flush(struct vmdk *d)
 		struct vmdk_extent *e = &d->ext[i];
 		int rc = 0;
 
-		if (e->kind == VMDK_EXT_SPARSE)
+		if (e->kind == VMDK_EXT_SPARSE) {
 			rc = vmdk_sparse_flush(e);
-		else if (e->fd >= 0 && fdatasync(e->fd) < 0)
-			rc = -errno;
+		} else if (e->data_dirty) {     /* only extents written since the last flush */
+			rc = fdatasync(e->fd) < 0 ? -errno : 0;
+			e->data_dirty = rc != 0;
+		}
 		if (rc)
 			return rc;
 	}
