@@ -568,7 +568,9 @@ static int open_backends(struct machine *m, char *err, size_t errlen)
 			return errf(err, errlen, r, "serial%u.fileName: cannot open %s (%s): %s", i, name,
 				    type, strerror(-r));
 		}
-		m->serial_be[i] = (struct ns16550_backend){ serial_write, serial_read, m->serial[i] };
+		/* A file takes output only: no reads for the UART to poll. */
+		m->serial_be[i] = (struct ns16550_backend){ serial_write,
+			!strcmp(type, "file") ? NULL : serial_read, m->serial[i] };
 	}
 	for (unsigned c = 0; c < VMCFG_IDE_CHANNELS; c++)
 		for (unsigned u = 0; u < VMCFG_IDE_UNITS; u++) {

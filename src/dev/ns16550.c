@@ -45,6 +45,8 @@ struct ns16550 {
 static bool fifo_on(const struct ns16550 *u) { return u->fcr & 1; }
 
 /* Nanoseconds to send one character at the current divisor and framing. */
+#define UART_IDLE_POLL_NS 1000000u
+
 static uint64_t char_ns(const struct ns16550 *u)
 {
 	unsigned bits = 1 + 5 + (u->lcr & 3) + ((u->lcr & 8) ? 1 : 0) + ((u->lcr & 4) ? 2 : 1);
@@ -107,14 +109,23 @@ static void uart_poll(void *opaque)
 	struct ns16550 *u = opaque;
 	unsigned cap = fifo_on(u) ? FIFO_LEN : 1;
 
-	if (u->be.read && !(u->mcr & MCR_LOOP) && u->rx_count < cap) {
+	uint64_t next = char_ns(u);
+	size_t n = 0;
+
+	if (!u->be.read)
+		return;   /* an output-only back end: nothing to poll */
+	if (!(u->mcr & MCR_LOOP) && u->rx_count < cap) {
 		uint8_t buf[FIFO_LEN];
-		size_t n = u->be.read(u->be.opaque, buf, cap - u->rx_count);
+		n = u->be.read(u->be.opaque, buf, cap - u->rx_count);
 		for (size_t i = 0; i < n && i < sizeof(buf); i++)
 			uart_rx_push(u, buf[i]);
 		uart_update_irq(u);
 	}
-	vtimer_mod(&u->poll, vclock_ns(u->vc) + char_ns(u));
+	/* While nothing arrives, look once a millisecond rather than every
+	 * character time, so an idle port does not keep waking the vCPU. */
+	if (!n && next < UART_IDLE_POLL_NS)
+		next = UART_IDLE_POLL_NS;
+	vtimer_mod(&u->poll, vclock_ns(u->vc) + next);
 }
 
 static void uart_timeout(void *opaque)
@@ -273,7 +284,8 @@ void ns16550_reset(struct ns16550 *u)
 	u->timeout_pending = false;
 	u->rx_count = u->rx_head = 0;
 	uart_update_irq(u);
-	vtimer_mod(&u->poll, vclock_ns(u->vc) + char_ns(u));
+	if (u->be.read)
+		vtimer_mod(&u->poll, vclock_ns(u->vc) + char_ns(u));
 }
 
 int ns16550_create(struct iobus *bus, uint16_t base, const struct irq_line *irq,
