@@ -75,7 +75,8 @@ def main():
     results = []
     qemu = "qemu-system-i386"
     results.append(run("qemu-tcg", [qemu, "-accel", "tcg", "-m", "256", "-nographic",
-                                    "-no-reboot", "-monitor", "none", "-cdrom", a.iso,
+                                    "-no-reboot", "-monitor", "none", "-nic", "none",
+                                    "-cdrom", a.iso,
                                     "-boot", "d"], a.timeout))
     with tempfile.TemporaryDirectory() as d:
         vmx = os.path.join(d, "bench.vmx")

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Checks the test ISO itself: scripts/mkiso builds it, QEMU (TCG) boots it,
+# Checks the test ISO itself: scripts/mkiso builds it, QEMU (TCG, no NIC,
+# like the hostvm boot test) boots it,
 # and the guest prints what the hostvm boot test expects (shell ready, the
 # sha256 the host computes for the same data, a good gzip round trip, the
 # fork/exec loop) and powers off, so QEMU exits 0.  Skips without QEMU or
@@ -22,7 +23,7 @@ if [ -z "$iso" ]; then
 	"$top_srcdir/scripts/mkiso" "$tmp/test.iso" >/dev/null || { echo "FAIL - mkiso"; exit 1; }
 	iso=$tmp/test.iso
 fi
-timeout 300 qemu-system-i386 -accel tcg -m 256 -nographic -no-reboot -monitor none \
+timeout 300 qemu-system-i386 -accel tcg -m 256 -nographic -no-reboot -monitor none -nic none \
 	-cdrom "$iso" -boot d </dev/null >"$tmp/serial" 2>&1
 st=$?
 tr -d '\r' <"$tmp/serial" >"$tmp/out"
