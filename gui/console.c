@@ -96,7 +96,9 @@ static void gui_close(struct gui *g)
 	if (g->win)
 		SDL_DestroyWindow(g->win);
 	free(g->px);
-	SDL_Quit();
+	/* SDL stays initialised until the process exits: quitting its video
+	 * subsystem unloads the X11 and GL libraries it opened, and the
+	 * process ends right after the window closes anyway. */
 }
 
 /* Shows a new frame when the display changed. */
