@@ -3,6 +3,7 @@
 #include "config.h"
 #include "machine.h"
 #include "machine_nic.h"
+#include "dev/acpi_gpe.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -77,6 +78,7 @@ struct board {
 	struct vga *vga;
 	struct vga_pci *vgapci;
 	struct machine_nics *nics;
+	struct acpi_gpe *gpe;
 };
 
 struct machine {
@@ -321,6 +323,7 @@ static void board_destroy(struct board *b)
 		return;
 	machine_nics_stop(b->nics);   /* their threads may kick the CPU */
 	cpu_destroy(b->cpu);
+	acpi_gpe_destroy(b->gpe);
 	b->cpu = NULL;
 	piix_ide_destroy(b->ide);
 	acpi_pm_destroy(b->acpi);
@@ -442,6 +445,10 @@ static int board_create(struct machine *m, struct board **out)
 	}
 	if ((r = iobus_register(b->io, APM_CNT, 2, &apm_ops, b)) < 0) {
 		board_fail(m, r, "the APM control port");
+		goto fail;
+	}
+	if ((r = acpi_gpe_create(b->io, &b->gpe)) < 0) {
+		board_fail(m, r, "the ACPI GPE block");
 		goto fail;
 	}
 	if ((r = vga_create(b->io, b->pm, &b->vga)) < 0) {

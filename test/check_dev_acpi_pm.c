@@ -1,6 +1,7 @@
 /* ACPI PM1 registers and PM timer at 0x600. */
 #include "config.h"
 #include "dev/acpi_pm.h"
+#include "dev/acpi_gpe.h"
 
 #include <check.h>
 #include "check_run.h"
@@ -51,12 +52,41 @@ START_TEST(timer_and_s5)
 }
 END_TEST
 
+/* GPE0 and the PCI hotplug window: no event is ever pending, status bits
+ * are write-1-to-clear, enables are stored, ejects change nothing. */
+START_TEST(gpe_and_hotplug_quiet)
+{
+	struct iobus *bus;
+	struct acpi_gpe *g;
+
+	ck_assert_int_eq(iobus_create(&bus), 0);
+	ck_assert_int_eq(acpi_gpe_create(bus, &g), 0);
+	ck_assert_uint_eq(iobus_in(bus, ACPI_GPE0_BASE, 2), 0);
+	iobus_out(bus, ACPI_GPE0_BASE + 2, 1, 0x0f);
+	ck_assert_uint_eq(iobus_in(bus, ACPI_GPE0_BASE + 2, 1), 0x0f);
+	iobus_out(bus, ACPI_GPE0_BASE, 1, 0xff);
+	ck_assert_uint_eq(iobus_in(bus, ACPI_GPE0_BASE, 1), 0);
+	/* Slots up, slots down, removable: none (all ones would make a guest
+	 * eject every device). */
+	ck_assert_uint_eq(iobus_in(bus, ACPI_PCIHP_BASE, 4), 0);
+	ck_assert_uint_eq(iobus_in(bus, ACPI_PCIHP_BASE + 4, 4), 0);
+	iobus_out(bus, ACPI_PCIHP_BASE + 8, 4, 0xffffffffu);
+	ck_assert_uint_eq(iobus_in(bus, ACPI_PCIHP_BASE + 4, 4), 0);
+	acpi_gpe_reset(g);
+	ck_assert_uint_eq(iobus_in(bus, ACPI_GPE0_BASE + 2, 1), 0);
+	acpi_gpe_destroy(g);
+	acpi_gpe_destroy(NULL);
+	iobus_destroy(bus);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("acpi_pm");
 	TCase *tc = tcase_create("acpi_pm");
 
 	tcase_add_test(tc, timer_and_s5);
+	tcase_add_test(tc, gpe_and_hotplug_quiet);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

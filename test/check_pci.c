@@ -231,14 +231,14 @@ START_TEST(intx_routing)
 
 	ck_assert_int_eq(pci_register(bus, PCI_DEVFN(3, 0), 1, 1, 0, NULL, NULL, &a), 0);
 	ck_assert_int_eq(pci_register(bus, PCI_DEVFN(4, 0), 1, 2, 0, NULL, NULL, &b), 0);
-	pci_cfg(a)[PCI_INTERRUPT_PIN] = 1; /* slot 3 INTA -> PIRQD */
-	pci_cfg(b)[PCI_INTERRUPT_PIN] = 4; /* slot 4 INTD -> PIRQD too */
+	pci_cfg(a)[PCI_INTERRUPT_PIN] = 1; /* slot 3 INTA -> PIRQC */
+	pci_cfg(b)[PCI_INTERRUPT_PIN] = 4; /* slot 4 INTD -> PIRQC too */
 	/* Routing disabled: nothing. */
 	pci_set_irq(a, 1);
 	for (int i = 0; i < 16; i++)
 		ck_assert_int_eq(irq_level[i], 0);
-	/* PIRQD -> IRQ 11: the asserted level appears at once. */
-	cfg_wr(8, 0x63, 1, 11);
+	/* PIRQC -> IRQ 11: the asserted level appears at once. */
+	cfg_wr(8, 0x62, 1, 11);
 	ck_assert_int_eq(irq_level[11], 1);
 	/* Wired-OR: b joins, a leaves, line stays up until b leaves. */
 	pci_set_irq(b, 1);
@@ -247,23 +247,23 @@ START_TEST(intx_routing)
 	pci_set_irq(b, 0);
 	ck_assert_int_eq(irq_level[11], 0);
 	/* Two PIRQs on one IRQ; moving a route lowers the old line. */
-	cfg_wr(8, 0x60, 1, 11); /* slot 4 INTA -> PIRQA */
+	cfg_wr(8, 0x63, 1, 11); /* slot 4 INTA -> PIRQD */
 	pci_cfg(b)[PCI_INTERRUPT_PIN] = 1;
 	pci_set_irq(b, 1);
 	pci_set_irq(a, 1);
 	ck_assert_int_eq(irq_level[11], 1);
 	pci_set_irq(b, 0);
 	ck_assert_int_eq(irq_level[11], 1);
-	cfg_wr(8, 0x63, 1, 10);
+	cfg_wr(8, 0x62, 1, 10);
 	ck_assert_int_eq(irq_level[11], 0);
 	ck_assert_int_eq(irq_level[10], 1);
 	/* Reserved IRQ numbers and the disable bit route nowhere. */
-	cfg_wr(8, 0x63, 1, 2);
+	cfg_wr(8, 0x62, 1, 2);
 	ck_assert_int_eq(irq_level[10], 0);
 	ck_assert_int_eq(irq_level[2], 0);
-	cfg_wr(8, 0x63, 1, 0x8a);
+	cfg_wr(8, 0x62, 1, 0x8a);
 	ck_assert_int_eq(irq_level[10], 0);
-	ck_assert_uint_eq(cfg_rd(8, 0x63, 1), 0x8a);
+	ck_assert_uint_eq(cfg_rd(8, 0x62, 1), 0x8a);
 }
 END_TEST
 

@@ -4,7 +4,7 @@ src_dev_libhvdev_a_SOURCES += \
 	src/dev/i8254.c src/dev/i8254.h \
 	src/dev/chardev.c src/dev/chardev.h \
 	src/dev/ns16550.c src/dev/ns16550.h \
-	src/dev/acpi_pm.c src/dev/acpi_pm.h \
+	src/dev/acpi_pm.c src/dev/acpi_pm.h src/dev/acpi_gpe.c src/dev/acpi_gpe.h \
 	src/dev/fw_cfg.c src/dev/fw_cfg.h \
 	src/dev/mc146818.c src/dev/mc146818.h \
 	src/dev/debugport.c src/dev/debugport.h

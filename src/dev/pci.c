@@ -425,8 +425,10 @@ void pci_set_irq(struct pci_dev *dev, int level)
 	if (pin < 1 || pin > 4 || dev->irq_level == level)
 		return;
 	dev->irq_level = level;
-	/* The usual swizzle: slot s pin INTx# reaches PIRQ (s + x - 1) mod 4. */
-	pirq = (int)(((dev->devfn >> 3) + pin - 1) & 3);
+	/* Slot s pin INTx# (x = 1..4) reaches PIRQ (s + x - 2) mod 4: the
+	 * wiring SeaBIOS's $PIR table and ACPI _PRT describe for an i440FX
+	 * board, so the guest's idea of each device's IRQ is the real one. */
+	pirq = (int)(((dev->devfn >> 3) + pin + 2) & 3);
 	bus->pirq_count[pirq] += level ? 1 : -1;
 	if (bus->pirq_fn && bus->pirq_count[pirq] == level)
 		bus->pirq_fn(bus->pirq_opaque, pirq, level);
