@@ -56,9 +56,13 @@ check_SCRIPTS += test/vmrun_screen.sh test/vmrun_shadow.sh test/boot_grub.sh
 EXTRA_DIST += test/vmrun_screen.sh test/vmrun_shadow.sh test/boot_grub.sh \
 	test/guest/machine_text.asm test/guest/machine_pam_copy.asm
 
-# The test ISO booted under vmrun to its shell, workload and power-off
-# (about a minute; several under the sanitizers): `make boot-check`.
-BOOT_CHECKS = test/boot_iso.sh
+# Whole-guest boots, part of make check and runnable alone with `make
+# boot-check`: the test ISO to its shell, workload and power-off; three
+# guests pinging through vswitchd across two VLANs.  About a minute each,
+# a few under the sanitizers.
+BOOT_CHECKS = test/boot_iso.sh test/boot_net.sh
+TESTS += $(BOOT_CHECKS)
+check_SCRIPTS += $(BOOT_CHECKS)
 EXTRA_DIST += $(BOOT_CHECKS) bench/boot.py
 .PHONY: boot-check
 boot-check: src/vmrun
