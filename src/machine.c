@@ -105,7 +105,7 @@ struct machine {
 	pthread_mutex_t lock;
 	pthread_cond_t served;
 	bool in_cpu, ended;
-	bool req_stop, req_timeout, req_reset;
+	bool req_stop, req_timeout, req_reset, req_soft_stop;
 	int (*call_fn)(struct machine *m, void *arg);
 	void *call_arg;
 	int call_ret;
@@ -729,6 +729,19 @@ static enum machine_end service(struct machine *m)
 		return MACHINE_END_TIMEOUT;
 	if (m->req_stop)
 		return MACHINE_END_STOP;
+	if (m->req_soft_stop) {
+		m->req_soft_stop = false;
+		/* Like a short press of a real power button: the guest's OS
+		 * decides.  With nobody listening (no ACPI mode, button not
+		 * enabled) a soft stop falls back to a hard one. */
+		if (m->b && acpi_pm_power_button(m->b->acpi)) {
+			log_info("machine", "soft stop: ACPI power button pressed");
+		} else {
+			log_info("machine", "soft stop: the guest does not listen to the ACPI power "
+				 "button, stopping hard");
+			return MACHINE_END_STOP;
+		}
+	}
 	if (atomic_load(&m->ev_exit)) {
 		log_info("machine", "the guest wrote %d to the exit port", atomic_load(&m->exit_code));
 		return MACHINE_END_GUEST_EXIT;
@@ -829,10 +842,8 @@ void machine_request(struct machine *m, enum machine_req req)
 		m->req_stop = true;
 		break;
 	case MACHINE_REQ_SOFT_STOP:
-		/* The ACPI PM model has no power button event yet: a soft stop
-		 * is a hard one (documented in vmrun(1)). */
-		log_info("machine", "soft stop: no ACPI power button in this version, stopping hard");
-		m->req_stop = true;
+		/* Served on the vCPU thread: it presses the ACPI power button. */
+		m->req_soft_stop = true;
 		break;
 	case MACHINE_REQ_TIMEOUT:
 		m->req_timeout = true;

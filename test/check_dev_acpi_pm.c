@@ -52,6 +52,43 @@ START_TEST(timer_and_s5)
 }
 END_TEST
 
+static int btn_sci;
+static void btn_set(void *opaque, int n, int level)
+{
+	(void)opaque;
+	(void)n;
+	btn_sci = level;
+}
+
+/* The power button is only heard once the guest enabled ACPI mode and the
+ * button: then PWRBTN_STS is set and the SCI raised until cleared. */
+START_TEST(power_button)
+{
+	struct iobus *bus;
+	struct vclock *vc;
+	struct acpi_pm *pm;
+	struct irq_line sci = { btn_set, NULL, 0 };
+
+	ck_assert_int_eq(iobus_create(&bus), 0);
+	ck_assert_int_eq(vclock_create(&vc), 0);
+	ck_assert_int_eq(acpi_pm_create(bus, 0x600, &sci, vc, NULL, 0, &pm), 0);
+	ck_assert(!acpi_pm_power_button(pm));
+	ck_assert_int_eq(btn_sci, 0);
+	iobus_out(bus, 0x600, 2, 0x0100);               /* clear the stale press */
+	iobus_out(bus, 0x604, 2, 0x0001);               /* SCI_EN */
+	iobus_out(bus, 0x602, 2, 0x0100);               /* PWRBTN_EN */
+	ck_assert(acpi_pm_power_button(pm));
+	ck_assert_int_eq(btn_sci, 1);
+	ck_assert_uint_eq(iobus_in(bus, 0x600, 2) & 0x0100, 0x0100);
+	iobus_out(bus, 0x600, 2, 0x0100);
+	ck_assert_int_eq(btn_sci, 0);
+	ck_assert(!acpi_pm_power_button(NULL));
+	acpi_pm_destroy(pm);
+	vclock_destroy(vc);
+	iobus_destroy(bus);
+}
+END_TEST
+
 /* GPE0 and the PCI hotplug window: no event is ever pending, status bits
  * are write-1-to-clear, enables are stored, ejects change nothing. */
 START_TEST(gpe_and_hotplug_quiet)
@@ -87,6 +124,7 @@ int main(void)
 
 	tcase_add_test(tc, timer_and_s5);
 	tcase_add_test(tc, gpe_and_hotplug_quiet);
+	tcase_add_test(tc, power_button);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -107,6 +107,15 @@ static void pm_out(void *opaque, uint16_t port, unsigned size, uint32_t val)
 
 static const struct pio_ops pm_ops = { pm_in, pm_out };
 
+bool acpi_pm_power_button(struct acpi_pm *pm)
+{
+	if (!pm)
+		return false;
+	pm->sts |= PM1_PWRBTN_STS;
+	pm_update_sci(pm);
+	return pm->sci_level != 0;
+}
+
 void acpi_pm_reset(struct acpi_pm *pm)
 {
 	if (!pm)

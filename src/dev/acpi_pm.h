@@ -4,6 +4,7 @@
 #ifndef HOSTVM_DEV_ACPI_PM_H
 #define HOSTVM_DEV_ACPI_PM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "dev/iobus.h"
 #include "dev/irq.h"
@@ -21,6 +22,10 @@ int acpi_pm_create(struct iobus *bus, uint16_t base, const struct irq_line *sci,
 		   struct vclock *vc, const struct platform_hooks *hooks,
 		   unsigned s5_slp_typ, struct acpi_pm **out);
 void acpi_pm_reset(struct acpi_pm *pm);
+/* Presses the fixed-feature power button: sets PWRBTN_STS and raises the
+ * SCI if the guest enabled both.  True when the guest will see it (ACPI
+ * mode on and the button enabled), false when nobody listens. */
+bool acpi_pm_power_button(struct acpi_pm *pm);
 void acpi_pm_destroy(struct acpi_pm *pm);
 
 #endif
