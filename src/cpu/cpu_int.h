@@ -458,6 +458,9 @@ void cpu_decode_init(void);
  * filling *i with a #UD handler for invalid encodings. */
 int cpu_decode(const uint8_t *bytes, unsigned n, bool code32, struct cpu_insn *i);
 
+/* A faster handler for this decoded MOV, or i->fn (mov.c). */
+cpu_handler cpu_mov_specialize(const struct cpu_insn *i);
+
 /* The #UD handler (for tests and the decoder). */
 void cpu_op_ud(struct cpu *c, const struct cpu_insn *i);
 

@@ -310,6 +310,8 @@ int cpu_decode(const uint8_t *b, unsigned n, bool code32, struct cpu_insn *i)
 	i->len = (uint8_t)pos;
 	slot = dispatch[i->map][i->op][i->reg];
 	i->fn = slot.fn;
+	if (i->map == 0 && (i->op == 0x89 || i->op == 0x8b))
+		i->fn = cpu_mov_specialize(i);
 	i->flags = slot.flags;
 	if (i->lock && (!(slot.flags & CPU_OPF_LOCKOK) || i->mod == 3 || !i->has_modrm)) {
 		i->fn = cpu_op_ud;

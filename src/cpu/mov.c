@@ -251,3 +251,37 @@ void cpu_op_cmovcc(struct cpu *c, const struct cpu_insn *i)
 	if (cpu_cond(c, i->op & 15))
 		cpu_set_reg(c, i->reg, i->opsize, v);
 }
+
+/* Specialised forms of the two most frequent instructions (MOV r32, r/m32
+ * and MOV r/m32, r32 are about a quarter of what Linux executes), chosen
+ * at decode time: no operand-size or register-vs-memory test at run time. */
+static void cpu_op_mov_gvev_r32(struct cpu *c, const struct cpu_insn *i)
+{
+	c->gpr[i->reg] = c->gpr[i->rm];
+}
+
+static void cpu_op_mov_evgv_r32(struct cpu *c, const struct cpu_insn *i)
+{
+	c->gpr[i->rm] = c->gpr[i->reg];
+}
+
+static void cpu_op_mov_gvev_m32(struct cpu *c, const struct cpu_insn *i)
+{
+	c->gpr[i->reg] = cpu_read(c, i->seg, cpu_ea(c, i), 4);
+}
+
+static void cpu_op_mov_evgv_m32(struct cpu *c, const struct cpu_insn *i)
+{
+	cpu_write(c, i->seg, cpu_ea(c, i), 4, c->gpr[i->reg]);
+}
+
+cpu_handler cpu_mov_specialize(const struct cpu_insn *i)
+{
+	if (i->map != 0 || i->opsize != 4 || i->lock)
+		return i->fn;
+	if (i->fn == cpu_op_mov_gvev)
+		return i->mod == 3 ? cpu_op_mov_gvev_r32 : cpu_op_mov_gvev_m32;
+	if (i->fn == cpu_op_mov_evgv)
+		return i->mod == 3 ? cpu_op_mov_evgv_r32 : cpu_op_mov_evgv_m32;
+	return i->fn;
+}
