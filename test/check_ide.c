@@ -564,6 +564,42 @@ START_TEST(atapi_media)
 }
 END_TEST
 
+/* Hostile sequencing: the other drive selected while a DMA command waits,
+ * and the CD ejected in the middle of a PIO READ. */
+START_TEST(select_and_eject_mid_transfer)
+{
+	static const uint8_t r10[12] = { 0x28, 0, 0, 0, 0, 0, 0, 0, 16 };
+	uint32_t n;
+
+	ck_assert_int_eq(ide_attach(ide, 0, 1, IDE_ATAPI, NULL), 0);
+	bm_setup();
+	prd(0x1000, 0x2000, 512, true);
+	iobus_out(io, 0xc004, 4, 0x1000);
+	lba28(0, 1);
+	iobus_out(io, 0x1f7, 1, 0xc8);
+	ck_assert_uint_eq(iobus_in(io, 0x3f6, 1) & 0x08, 0x08);
+	iobus_out(io, 0x1f6, 1, 0xf0); /* the empty CD drive */
+	ck_assert_uint_eq(iobus_in(io, 0x3f6, 1) & 0x08, 0);
+	iobus_out(io, 0xc000, 1, 0x09);
+	ck_assert_int_eq(irq[14], 0);
+	ck_assert_uint_eq(pmap_read(pm, 0x2000, 4), 0);
+	iobus_out(io, 0xc000, 1, 0);
+
+	cd_attach();
+	packet(r10, 0xfffe, false);
+	n = iobus_in(io, 0x174, 1) | iobus_in(io, 0x175, 1) << 8;
+	ck_assert_uint_gt(n, 0);
+	ck_assert_uint_lt(n, 16 * 2048);
+	for (uint32_t i = 0; i < n; i += 2)
+		iobus_in(io, 0x170, 2);
+	ck_assert_int_eq(ide_change_media(ide, 1, 0, NULL), 0);
+	for (uint32_t i = 0; i < 64 * 1024 && (iobus_in(io, 0x177, 1) & 0x08); i += 2)
+		iobus_in(io, 0x170, 2);
+	ck_assert_uint_eq(iobus_in(io, 0x177, 1), 0x41);
+	ck_assert_uint_eq(iobus_in(io, 0x171, 1) >> 4, 2); /* NOT READY */
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ide");
@@ -580,6 +616,7 @@ int main(void)
 	tcase_add_test(tc, atapi_basics);
 	tcase_add_test(tc, atapi_read);
 	tcase_add_test(tc, atapi_media);
+	tcase_add_test(tc, select_and_eject_mid_transfer);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -291,6 +291,8 @@ uint8_t ide_channel_dma(struct ide_channel *ch, struct pmap *pm, uint32_t prd)
 
 	if (!ch->dma_pending || d->kind == IDE_NONE)
 		return 0;
+	if (!d->bd) /* the CD was ejected while the command waited */
+		goto fail;
 	prd &= ~3u;
 	for (unsigned n = 0; n < PRD_MAX && ch->xfer_left && !eot; n++) {
 		uint8_t e[8];
@@ -480,6 +482,15 @@ static void data_write(struct ide_channel *ch, unsigned size, uint32_t val)
 		write_block_done(ch);
 }
 
+static void abandon_xfer(struct ide_channel *ch)
+{
+	ch->buf_pos = ch->buf_len = ch->drq_end = 0;
+	ch->xfer_left = 0;
+	ch->dma_pending = false;
+	ch->packet_phase = false;
+	ch->status &= (uint8_t)~ST_DRQ;
+}
+
 uint32_t ide_channel_read(struct ide_channel *ch, unsigned reg, unsigned size)
 {
 	bool hob = ch->devctl & DC_HOB;
@@ -519,7 +530,14 @@ void ide_channel_write(struct ide_channel *ch, unsigned reg, unsigned size, uint
 	case 3: ch->lbal_hob = ch->lbal; ch->lbal = v; break;
 	case 4: ch->lbam_hob = ch->lbam; ch->lbam = v; break;
 	case 5: ch->lbah_hob = ch->lbah; ch->lbah = v; break;
-	case 6: ch->select = v & 0x5f; break;
+	case 6:
+		/* The command and its data phase belong to the drive that was
+		 * selected: switching drives abandons them, so a transfer never
+		 * continues against the other drive's medium and size. */
+		if ((v ^ ch->select) & 0x10)
+			abandon_xfer(ch);
+		ch->select = v & 0x5f;
+		break;
 	case 7: ata_command(ch, v); break;
 	default:
 		/* SRST held then released resets both drives. */

@@ -88,6 +88,10 @@ static bool fill_sectors(struct ide_channel *ch, struct ata_drive *d)
 {
 	uint32_t n = ch->xfer_left;
 
+	if (!d->bd) { /* ejected in the middle of the READ */
+		done_check(ch, d, SK_NOT_READY, 0x3a, 0);
+		return false;
+	}
 	if (n > sizeof(ch->buf) / ATAPI_SECTOR)
 		n = sizeof(ch->buf) / ATAPI_SECTOR;
 	if (blockdev_pread(d->bd, ch->buf, (uint64_t)n * ATAPI_SECTOR,
