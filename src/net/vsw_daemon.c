@@ -397,7 +397,7 @@ int vswd_start(struct vswd *d)
 		free(nc);
 		return r;
 	}
-	d->scratch = malloc(65536);
+	d->scratch = malloc(VSWD_SCRATCH);
 	if (!d->scratch) {
 		free(nc);
 		return -ENOMEM;

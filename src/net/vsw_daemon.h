@@ -16,6 +16,7 @@
 #define VSWD_RXBUF (256u * 1024)       /* per-port receive buffer */
 #define VSWD_TXQ (256u * 1024)         /* per-port egress queue, bytes */
 #define VSWD_HELLO_BUF 2048u          /* receive buffer before the hello */
+#define VSWD_SCRATCH 65536u           /* uplink receive buffer: a whole datagram */
 
 struct vswd;
 struct vswd_switch;
@@ -113,7 +114,7 @@ struct vswd {
 	uv_signal_t sighup, sigterm, sigint;
 	uv_timer_t link_timer;            /* TAP carrier polling */
 	struct vswd_stats stats;
-	uint8_t *scratch;                 /* uplink receive buffer */
+	uint8_t *scratch;                 /* uplink receive buffer, VSWD_SCRATCH bytes */
 	int audit_fd;
 	double peer_log_tokens;           /* vswd_log_peer rate limit */
 	uint64_t peer_log_last, peer_log_dropped;

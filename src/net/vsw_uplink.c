@@ -187,7 +187,7 @@ int vswd_uplink_open(struct vswd *d, int idx)
 static void tap_read(struct vswd_port *p)
 {
 	for (int i = 0; i < UPLINK_BURST && !p->closing; i++) {
-		ssize_t n = read(p->fd, p->d->scratch, 65536);
+		ssize_t n = read(p->fd, p->d->scratch, VSWD_SCRATCH);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -201,7 +201,7 @@ static void vxlan_read(struct vswd_port *p)
 	for (int i = 0; i < UPLINK_BURST && !p->closing; i++) {
 		struct sockaddr_storage from;
 		socklen_t fl = sizeof(from);
-		ssize_t n = recvfrom(p->fd, p->d->scratch, 65536, 0,
+		ssize_t n = recvfrom(p->fd, p->d->scratch, VSWD_SCRATCH, 0,
 				     (struct sockaddr *)&from, &fl);
 		if (n < 0 && errno == EINTR)
 			continue;
