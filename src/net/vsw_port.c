@@ -319,8 +319,9 @@ static bool parse_rx(struct vswd_port *p)
 			/* Frames the switch will drop anyway (runts, oversize)
 			 * are not shaped: they could never fit the buckets. */
 			bool shape = p->shaper.enabled && len >= VSW_ETH_MIN && len <= VSW_ETH_MAX;
-			if (shape && !vsw_shaper_take(&p->shaper, len, uv_hrtime())) {
-				uint64_t ns = vsw_shaper_wait(&p->shaper, len, uv_hrtime());
+			uint64_t now = shape ? uv_hrtime() : 0;
+			if (shape && !vsw_shaper_take(&p->shaper, len, now)) {
+				uint64_t ns = vsw_shaper_wait(&p->shaper, len, now);
 				p->rx_paused = true;
 				uv_timer_start(&p->timer, shaper_resume, (ns + 999999) / 1000000, 0);
 				break;
