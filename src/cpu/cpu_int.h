@@ -323,6 +323,12 @@ static inline void cpu_st(uint8_t *p, unsigned size, uint32_t v)
 	}
 }
 
+/* May size bytes at off be accessed through s (ok: its rd_ok or wr_ok)? */
+static inline bool cpu_seg_ok(const struct cpu_segreg *s, uint32_t off, uint32_t size, bool ok)
+{
+	return ok && off >= s->lo && off <= s->hi && s->hi - off >= size - 1;
+}
+
 /* The inline fast path: segment within limits, access within one page,
  * soft-TLB hit.  Everything else (faults included) is the slow path. */
 static inline uint8_t *cpu_fast_ptr(struct cpu *c, unsigned seg, uint32_t off, unsigned size,
@@ -331,8 +337,7 @@ static inline uint8_t *cpu_fast_ptr(struct cpu *c, unsigned seg, uint32_t off, u
 	const struct cpu_segreg *s = &c->seg[seg];
 	uint32_t lin = s->base + off;
 
-	if (__builtin_expect(!ok || off < s->lo || off > s->hi || s->hi - off < size - 1 ||
-			     (lin & 0xfff) > 4096 - size, 0))
+	if (__builtin_expect(!cpu_seg_ok(s, off, size, ok) || (lin & 0xfff) > 4096 - size, 0))
 		return 0;
 	return mmu_fast(&c->mmu, lin, acc | c->mmu_user);
 }

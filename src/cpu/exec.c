@@ -13,9 +13,11 @@
  * Chaining: a TU remembers the two TUs that last followed it (fall-through
  * and branch target); when the next EIP matches, the cache lookup and the
  * TLB lookup are skipped.  That is only sound while the linear -> physical
- * mapping and CS are unchanged and the successor is on the same linear
- * page, so links are checked against the TLB epoch, the successor's
- * generation and the page. */
+ * mapping and CS are unchanged, so links (and the jump cache by linear
+ * EIP) are checked against the TLB epoch, which every mapping change bumps,
+ * and the successor's generation, which freeing a TU bumps.  Only TUs that
+ * end in a direct branch or by length link on; far transfers and mode
+ * changes end TUs that do not. */
 #include "config.h"
 
 #include <errno.h>
@@ -25,7 +27,6 @@
 #include <time.h>
 
 #include "cpu/cpu_int.h"
-#include "dev/iobus.h"
 #include "vclock.h"
 
 #define TC_POOL 16384
@@ -59,7 +60,7 @@ struct cpu_tu {
 	uint8_t n;
 	bool code32;
 	bool chainable;            /* ended by a direct branch or by length */
-	struct cpu_tu_link link[2]; /* [0]: fall-through or taken, [1]: the other */
+	struct cpu_tu_link link[2]; /* [0] kept while valid, [1] replaced */
 	struct cpu_insn insn[CPU_TU_MAX];
 };
 
@@ -158,6 +159,33 @@ static void tu_free(struct cpu_tcache *tc, struct cpu_tu *tu)
 	tc->free = tu;
 }
 
+/* Frees the TUs on chain head (page-hash chain `second` ? pnext2 : pnext)
+ * that lie on page and overlap [gpa, end); *left tells whether others on
+ * the page remain, *hit whether any went.  On its second page a TU's bytes
+ * are its first 14 at most. */
+static void drop_overlapping(struct cpu *c, struct cpu_tu *tu, bool second, gpa_t page, gpa_t gpa,
+			     gpa_t end, bool *left, bool *hit)
+{
+	struct cpu_tu *next;
+
+	for (; tu; tu = next) {
+		gpa_t start = second ? tu->gpa2 : tu->gpa;
+		unsigned len = second ? 14 : tu->nbytes;
+
+		next = second ? tu->pnext2 : tu->pnext;
+		if ((start >> 12) != page)
+			continue;
+		if (start >= end || start + len <= gpa) {
+			*left = true;
+			continue;
+		}
+		if (tu == c->tu_cur)
+			c->tu_abort = true;
+		tu_free(c->tc, tu);
+		*hit = true;
+	}
+}
+
 /* pmap hook: something writes [gpa, gpa+len) of a page holding code.
  * Only TUs whose bytes overlap the write are dropped, so data sharing a
  * page with code (BIOS variables, stacks next to code) costs a slow-path
@@ -170,36 +198,10 @@ static void cpu_code_write(void *opaque, gpa_t gpa, size_t len)
 	gpa_t end = gpa + (len ? len : 1), page, last = (end - 1) >> 12;
 
 	for (page = gpa >> 12; page <= last; page++) {
-		struct cpu_tu *tu = tc->phash[tc_phash(page << 12)], *next;
 		bool left = false, hit = false;
 
-		for (; tu; tu = next) {
-			next = tu->pnext;
-			if ((tu->gpa >> 12) != page)
-				continue;
-			if (tu->gpa >= end || tu->gpa + tu->nbytes <= gpa) {
-				left = true;
-				continue;
-			}
-			if (tu == c->tu_cur)
-				c->tu_abort = true;
-			tu_free(tc, tu);
-			hit = true;
-		}
-		for (tu = tc->phash2[tc_phash(page << 12)]; tu; tu = next) {
-			next = tu->pnext2;
-			if ((tu->gpa2 >> 12) != page)
-				continue;
-			/* Its bytes on this page are the first 14 at most. */
-			if (tu->gpa2 >= end || tu->gpa2 + 14 <= gpa) {
-				left = true;
-				continue;
-			}
-			if (tu == c->tu_cur)
-				c->tu_abort = true;
-			tu_free(tc, tu);
-			hit = true;
-		}
+		drop_overlapping(c, tc->phash[tc_phash(page << 12)], false, page, gpa, end, &left, &hit);
+		drop_overlapping(c, tc->phash2[tc_phash(page << 12)], true, page, gpa, end, &left, &hit);
 		if (!left)
 			pmap_clear_code(c->env.pm, page << 12);
 		if (hit)
@@ -504,8 +506,8 @@ static void cpu_fault(struct cpu *c)
 	c->delivering = -1;
 }
 
-/* Takes a pending NMI or maskable interrupt; true if one was delivered. */
-static bool cpu_take_interrupt(struct cpu *c)
+/* Takes a pending NMI or maskable interrupt. */
+static void cpu_take_interrupt(struct cpu *c)
 {
 	if (c->nmi_pending && !c->nmi_blocked) {
 		c->nmi_pending = false;
@@ -513,19 +515,15 @@ static bool cpu_take_interrupt(struct cpu *c)
 		c->halted = false;
 		c->stats.interrupts++;
 		cpu_interrupt(c, CPU_NMI, CPU_INT_NMI, false, 0);
-		return true;
-	}
-	if (c->irq && (c->eflags & CPU_IF) && c->env.intack) {
+	} else if (c->irq && (c->eflags & CPU_IF) && c->env.intack) {
 		int vec = c->env.intack(c->env.intack_opaque);
 
 		c->halted = false;
 		if (vec < 0)
-			return false;       /* withdrawn (spurious): nothing to do */
+			return;             /* withdrawn (spurious): nothing to do */
 		c->stats.interrupts++;
 		cpu_interrupt(c, (unsigned)vec & 0xff, CPU_INT_EXT, false, 0);
-		return true;
 	}
-	return false;
 }
 
 /* The linked successor of prev for CS:EIP (direct branches chain). */
@@ -589,19 +587,22 @@ static struct cpu_tu *tu_find(struct cpu *c)
  * loop's attention (interrupt line, exit request, halt, mode change). */
 static void cpu_run_slice(struct cpu *c)
 {
-	uint64_t start = c->stats.insns, gen = *c->pm_gen;
+	uint64_t stop = c->stats.insns + CPU_TIMER_SLICE, gen = *c->pm_gen;
 	struct cpu_tu *prev = NULL;
 	uint32_t prev_gen = 0;
 
-	while (c->stats.insns - start < CPU_TIMER_SLICE) {
+	/* A test's instruction budget ends the slice early, at a TU boundary. */
+	if (c->insn_limit && c->insn_limit < stop)
+		stop = c->insn_limit;
+	while (c->stats.insns < stop) {
+		uint64_t epoch = c->tlb_epoch;
+		bool shadow = c->shadow;
 		struct cpu_tu *tu;
 
 		/* prev may have been freed (SMC, a full pool) since it ran. */
 		if (prev && prev->gen != prev_gen)
 			prev = NULL;
 		tu = prev ? chain_next(c, prev) : NULL;
-		uint64_t epoch = c->tlb_epoch;
-		bool shadow = c->shadow;
 
 		if (!tu) {
 			tu = tu_find(c);
@@ -629,8 +630,6 @@ static void cpu_run_slice(struct cpu *c)
 		if (!tu->host || c->halted || (c->irq && (c->eflags & CPU_IF)) || c->nmi_pending ||
 		    shadow || c->shadow || atomic_load(&c->exit_req) || c->shutdown ||
 		    epoch != c->tlb_epoch)
-			return;
-		if (c->insn_limit && c->stats.insns >= c->insn_limit)
 			return;
 		/* A device access may have changed the memory map (PAM, BARs):
 		 * the soft TLB must not outlive it by even one TU. */

@@ -55,8 +55,7 @@ static inline void seg_check(struct cpu *c, unsigned seg, uint32_t off, uint32_t
 {
 	const struct cpu_segreg *s = &c->seg[seg];
 
-	if (__builtin_expect(!(write ? s->wr_ok : s->rd_ok) || off < s->lo || off > s->hi ||
-			     s->hi - off < len - 1, 0))
+	if (__builtin_expect(!cpu_seg_ok(s, off, len, write ? s->wr_ok : s->rd_ok), 0))
 		seg_fault(c, seg);
 }
 
