@@ -24,7 +24,9 @@
 
 #define UPLINK_BURST 64       /* frames read per poll event */
 
-static int tap_flags(const char *dev, short *flags)
+/* Read a network interface's flags into *flags (may be NULL); with set_up,
+ * also bring it up if it is down. */
+static int tap_ifflags(const char *dev, bool set_up, short *flags)
 {
 	struct ifreq ifr;
 	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -33,30 +35,17 @@ static int tap_flags(const char *dev, short *flags)
 	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
 	int r = ioctl(s, SIOCGIFFLAGS, &ifr);
-	int e = errno;
-	close(s);
-	if (r < 0)
-		return -e;
-	*flags = ifr.ifr_flags;
-	return 0;
-}
-
-static int tap_set_up(const char *dev)
-{
-	struct ifreq ifr;
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
-	int r = ioctl(s, SIOCGIFFLAGS, &ifr);
-	if (r == 0) {
+	if (r == 0 && set_up && !(ifr.ifr_flags & IFF_UP)) {
 		ifr.ifr_flags |= IFF_UP;
 		r = ioctl(s, SIOCSIFFLAGS, &ifr);
 	}
 	int e = errno;
 	close(s);
-	return r < 0 ? -e : 0;
+	if (r < 0)
+		return -e;
+	if (flags)
+		*flags = ifr.ifr_flags;
+	return 0;
 }
 
 static int tap_open(const struct vsw_conf_uplink *u)
@@ -76,7 +65,7 @@ static int tap_open(const struct vsw_conf_uplink *u)
 	}
 	/* The uplink comes up with the daemon; taking it down (ip link set
 	 * DEV down) is then a link loss that teaming reacts to. */
-	tap_set_up(u->device);
+	tap_ifflags(u->device, true, NULL);
 	return fd;
 #else
 	(void)u;
@@ -169,7 +158,7 @@ int vswd_uplink_open(struct vswd *d, int idx)
 		p->remote_len = remote_len;
 	} else {
 		short fl = 0;
-		p->link_up = tap_flags(u->device, &fl) == 0 && (fl & IFF_UP);
+		p->link_up = tap_ifflags(u->device, false, &fl) == 0 && (fl & IFF_UP);
 	}
 	d->uplinks[idx] = p;
 	int r = vswd_port_attach(p, d->sw[u->sw]);
@@ -292,7 +281,7 @@ void vswd_uplink_poll_links(uv_timer_t *t)
 		short fl = 0;
 		if (!p || p->kind != VSWD_PORT_TAP)
 			continue;
-		bool up = tap_flags(d->conf.up[i].device, &fl) == 0 && (fl & IFF_UP);
+		bool up = tap_ifflags(d->conf.up[i].device, false, &fl) == 0 && (fl & IFF_UP);
 		if (up == p->link_up)
 			continue;
 		p->link_up = up;
