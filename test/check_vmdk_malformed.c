@@ -431,6 +431,20 @@ START_TEST(test_descriptor_garbage)
 	ck_assert_ptr_nonnull(strstr(report, "shorter"));
 	ck_assert_int_eq(check(1), 0);
 	ck_assert_int_eq(check(0), 0);
+	/* Many short "CID=" lines: each is rewritten as CID=%08x (12 bytes)
+	 * on the first write, so the new text is much longer than the old. */
+	char many[8192] = "# Disk DescriptorFile\nversion=1\nparentCID=ffffffff\n"
+			  "RW 256 FLAT \"m-flat.vmdk\" 0\n";
+	for (int i = 0; i < 600; i++)
+		strcat(many, "CID=\n");
+	write_text(img, many, strlen(many));
+	ck_assert_int_eq(vmdk_open(img, 0, &d), 0);
+	ck_assert_int_eq(vmdk_pwrite(d, big, 512, 0), 0);
+	vmdk_close(d);
+	int fd = open(img, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_gt(read(fd, many, sizeof(many)), (ssize_t)(600 * 13));
+	close(fd);
 }
 END_TEST
 

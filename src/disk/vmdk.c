@@ -363,9 +363,14 @@ static int write_descriptor(struct vmdk *d)
 {
 	char *out, *q;
 	const char *s = d->desc;
-	size_t cap = strlen(d->desc) + 256;
+	size_t cap = strlen(d->desc) + 1;
 	int rc;
 
+	/* Each "CID=" line (at least 4 bytes) becomes 12: room for 8 more
+	 * per such line, however many the (file-controlled) text holds. */
+	for (const char *l = s; l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+		if (strncmp(l, "CID=", 4) == 0)
+			cap += 8;
 	out = calloc(1, cap);
 	if (!out)
 		return -ENOMEM;
