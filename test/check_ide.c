@@ -478,6 +478,9 @@ START_TEST(atapi_basics)
 	}
 	ck_assert_uint_eq(b[1], 0x85);
 	ck_assert_uint_eq(b[0], 0x80);
+	/* Model (words 27-46): byte-swapped within words, space padded. */
+	ck_assert_mem_eq(b + 54, "OHTSMVC -DOR M", 14);
+	ck_assert_uint_eq(b[54 + 39], ' ');
 	packet(tur, 0, false);
 	ck_assert_uint_eq(iobus_in(io, 0x177, 1), 0x50);
 	ck_assert_uint_eq(iobus_in(io, 0x172, 1), 3);

@@ -91,8 +91,7 @@ static void put16(uint8_t *b, int word, uint16_t v)
 	b[word * 2 + 1] = (uint8_t)(v >> 8);
 }
 
-/* ATA strings are byte-swapped within each word and space padded. */
-static void put_str(uint8_t *b, int word, int words, const char *s)
+void ide_put_str(uint8_t *b, int word, int words, const char *s)
 {
 	size_t n = strlen(s);
 	for (int i = 0; i < words * 2; i++)
@@ -110,9 +109,9 @@ static void identify(struct ide_channel *ch, struct ata_drive *d)
 	put16(b, 1, d->cyls);
 	put16(b, 3, d->heads);
 	put16(b, 6, d->spt);
-	put_str(b, 10, 10, "HV0000000001");
-	put_str(b, 23, 4, "1.0");
-	put_str(b, 27, 20, "HOSTVM HARDDISK");
+	ide_put_str(b, 10, 10, "HV0000000001");
+	ide_put_str(b, 23, 4, "1.0");
+	ide_put_str(b, 27, 20, "HOSTVM HARDDISK");
 	put16(b, 47, 0x8000 | 16);       /* READ/WRITE MULTIPLE up to 16 */
 	put16(b, 49, 0x0300);            /* LBA and DMA supported */
 	put16(b, 51, 0x0200);

@@ -54,6 +54,10 @@ struct ide_channel {
 /* Marks the channel's interrupt pending (shared by ata.c and atapi.c). */
 void ide_irq_raise(struct ide_channel *ch);
 
+/* Stores s at IDENTIFY word `word` as ATA strings are kept: `words` words,
+ * bytes swapped within each word, space padded. */
+void ide_put_str(uint8_t *b, int word, int words, const char *s);
+
 /* ATAPI entry points used by the channel (atapi.c). */
 void atapi_command(struct ide_channel *ch, struct ata_drive *d, uint8_t cmd);
 void atapi_packet(struct ide_channel *ch, struct ata_drive *d);

@@ -139,16 +139,12 @@ static void send_reply(struct ide_channel *ch, struct ata_drive *d, uint32_t len
 static void identify_packet(struct ide_channel *ch)
 {
 	uint8_t *b = ch->buf;
-	static const char model[] = "HOSTVM CD-ROM";
 
 	memset(b, 0, ATA_SECTOR);
 	b[0] = 0x80; b[1] = 0x85;       /* ATAPI, CD-ROM, 12-byte packets, DRQ in 50us */
-	for (int i = 0; i < 40; i++)
-		b[54 + (i ^ 1)] = i < (int)sizeof(model) - 1 ? (uint8_t)model[i] : ' ';
-	for (int i = 0; i < 8; i++)
-		b[46 + (i ^ 1)] = i < 3 ? (uint8_t)"1.0"[i] : ' ';
-	for (int i = 0; i < 20; i++)
-		b[20 + (i ^ 1)] = i < 12 ? (uint8_t)"HVCD00000001"[i] : ' ';
+	ide_put_str(b, 10, 10, "HVCD00000001");
+	ide_put_str(b, 23, 4, "1.0");
+	ide_put_str(b, 27, 20, "HOSTVM CD-ROM");
 	b[99] = 0x03;                   /* word 49: LBA, DMA */
 	b[106] = 0x06;                  /* words 64-70, 88 valid */
 	b[126] = 0x07;                  /* MWDMA 0-2 */
