@@ -61,19 +61,6 @@ static void nic_link(void *opaque, bool up)
 		e1000_link_cb(mn->e1000, up);
 }
 
-/* The port group an adapter joins: networkName, else the connection type
- * for bridged/nat/hostonly; NULL = not connected to any switch. */
-static const char *nic_portgroup(const struct vmcfg *cfg, unsigned i)
-{
-	const char *t = cfg->eth[i].connection_type;
-
-	if (cfg->eth[i].network && *cfg->eth[i].network)
-		return cfg->eth[i].network;
-	if (t && (!strcasecmp(t, "bridged") || !strcasecmp(t, "nat") || !strcasecmp(t, "hostonly")))
-		return t;
-	return NULL;
-}
-
 int machine_nics_create(const struct vmcfg *cfg, struct pci_bus *pci, struct pmap *pm,
 			struct vclock *vc, struct cpu *const *cpu, struct machine_nics **out,
 			char *err, size_t errlen)
@@ -87,21 +74,15 @@ int machine_nics_create(const struct vmcfg *cfg, struct pci_bus *pci, struct pma
 	n->cpu = cpu;
 	for (unsigned i = 0; i < VMCFG_ETHERNETS; i++) {
 		struct machine_nic *mn = &n->nic[i];
-
-		mn->all = n;
-		const char *dev = cfg->eth[i].virtual_dev;
-		const char *pg = nic_portgroup(cfg, i);
+		/* vmconfig validated the chip (default e1000) and resolved the
+		 * port group (networkName, else bridged/nat/hostonly). */
+		const char *pg = cfg->eth[i].network;
 		bool lance;
 
+		mn->all = n;
 		if (!cfg->eth[i].present)
 			continue;
-		lance = dev && !strcasecmp(dev, "vlance");
-		if (dev && !lance && strcasecmp(dev, "e1000")) {
-			snprintf(err, errlen, "ethernet%u.virtualDev = \"%s\": not a device this VM has "
-				 "(e1000 or vlance)", i, dev);
-			r = -EINVAL;
-			goto fail;
-		}
+		lance = cfg->eth[i].virtual_dev && !strcasecmp(cfg->eth[i].virtual_dev, "vlance");
 		if (lance)
 			r = vlance_create(pci, PCI_DEVFN(slot, 0), pm, vc, cfg->eth[i].mac, NULL, NULL,
 					  &mn->vlance);
