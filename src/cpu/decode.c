@@ -320,7 +320,7 @@ int cpu_decode(const uint8_t *b, unsigned n, bool code32, struct cpu_insn *i)
 	return 0;
 
 short_or_long:
-	if (avail < 15 && n < 15)
+	if (n < 15)
 		return -1;              /* the caller must supply more bytes */
 	memset(i, 0, sizeof(*i));
 	i->fn = cpu_op_toolong;
