@@ -538,19 +538,22 @@ void vswd_switch_frame(struct vswd_port *in, const uint8_t *f, size_t len)
 			sw->port[i]->cnt.drops[VSW_DROP_MAC_CHANGED]++;
 	}
 	/* The VLAN travels outside the frame: strip any tag from the
-	 * ingress bytes and add one per egress port where it is due. */
+	 * ingress bytes and add one per egress port where it is due.  A
+	 * frame has at most two egress forms (untagged, tagged for
+	 * dec.vlan), each built once however many ports get it. */
+	struct iovec iov[2][3];
+	uint8_t tag[4];
+	size_t olen[2];
+	int n[2] = { 0, 0 };
 	for (uint64_t m = dec.out; m; m &= m - 1) {
 		int i = __builtin_ctzll(m);
 		struct vswd_port *q = sw->port[i];
 		if (!q)
 			continue;
-		struct iovec iov[3];
-		uint8_t tag[4];
-		size_t olen;
-		int n = vsw_egress_iov(f, &h, dec.vlan,
-				       vsw_egress_tagged(&sw->core.port[i], dec.vlan),
-				       tag, iov, &olen);
-		egress(q, iov, n, olen);
+		int t = vsw_egress_tagged(&sw->core.port[i], dec.vlan);
+		if (!n[t])
+			n[t] = vsw_egress_iov(f, &h, dec.vlan, t, tag, iov[t], &olen[t]);
+		egress(q, iov[t], n[t], olen[t]);
 	}
 }
 
