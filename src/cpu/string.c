@@ -101,14 +101,6 @@ static size_t str_back(const struct str_op *s, uint32_t n)
 	return s->delta > 0 ? 0 : (size_t)(n - 1) * s->size;
 }
 
-static uint32_t str_load(const uint8_t *p, unsigned size)
-{
-	uint32_t v = 0;
-
-	memcpy(&v, p, size);   /* little-endian host, like the guest */
-	return v;
-}
-
 static uint32_t str_mask(unsigned size)
 {
 	return size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
@@ -192,7 +184,7 @@ static uint32_t stos_fast(struct cpu *c, const struct str_op *s, uint32_t max)
 		memset(d, (int)v, n);
 	else
 		for (k = 0; k < n; k++)
-			memcpy(d + k * s->size, &v, s->size);
+			cpu_st(d + k * s->size, s->size, v);
 	str_adv(c, s, CPU_EDI, n);
 	return n;
 }
@@ -239,8 +231,8 @@ static uint32_t cmps_fast(struct cpu *c, const struct str_op *s, uint32_t max, b
 	if (!hd)
 		return 0;
 	for (k = 0; k < nd; k++) {
-		uint32_t a = str_load(hs + step * (int32_t)k, s->size);
-		uint32_t b = str_load(hd + step * (int32_t)k, s->size);
+		uint32_t a = cpu_ld(hs + step * (int32_t)k, s->size);
+		uint32_t b = cpu_ld(hd + step * (int32_t)k, s->size);
 
 		if (str_compare(c, s, a, b)) {
 			*stop = true;
@@ -273,7 +265,7 @@ static uint32_t scas_fast(struct cpu *c, const struct str_op *s, uint32_t max, b
 	if (!hd)
 		return 0;
 	for (k = 0; k < n; k++) {
-		if (str_compare(c, s, acc, str_load(hd + s->delta * (int32_t)k, s->size))) {
+		if (str_compare(c, s, acc, cpu_ld(hd + s->delta * (int32_t)k, s->size))) {
 			*stop = true;
 			k++;
 			break;
