@@ -63,6 +63,16 @@ static void done_check(struct ide_channel *ch, struct ata_drive *d, uint8_t key,
 	ide_irq_raise(ch);
 }
 
+/* Fails the command with NOT READY, MEDIUM NOT PRESENT when the tray is
+ * empty; true when it did. */
+static bool no_medium(struct ide_channel *ch, struct ata_drive *d)
+{
+	if (d->bd)
+		return false;
+	done_check(ch, d, SK_NOT_READY, 0x3a, 0);
+	return true;
+}
+
 void atapi_dma_done(struct ide_channel *ch)
 {
 	done_ok(ch, &ch->drive[(ch->select >> 4) & 1]);
@@ -88,10 +98,8 @@ static bool fill_sectors(struct ide_channel *ch, struct ata_drive *d)
 {
 	uint32_t n = ch->xfer_left;
 
-	if (!d->bd) { /* ejected in the middle of the READ */
-		done_check(ch, d, SK_NOT_READY, 0x3a, 0);
+	if (no_medium(ch, d)) /* ejected in the middle of the READ */
 		return false;
-	}
 	if (n > sizeof(ch->buf) / ATAPI_SECTOR)
 		n = sizeof(ch->buf) / ATAPI_SECTOR;
 	if (blockdev_pread(d->bd, ch->buf, (uint64_t)n * ATAPI_SECTOR,
@@ -198,10 +206,8 @@ void atapi_command(struct ide_channel *ch, struct ata_drive *d, uint8_t cmd)
 
 static void read_cmd(struct ide_channel *ch, struct ata_drive *d, uint32_t lba, uint32_t count)
 {
-	if (!d->bd) {
-		done_check(ch, d, SK_NOT_READY, 0x3a, 0);
+	if (no_medium(ch, d))
 		return;
-	}
 	if (lba >= d->sectors || count > d->sectors - lba) {
 		done_check(ch, d, SK_ILLEGAL, 0x21, 0); /* LBA out of range */
 		return;
@@ -278,9 +284,7 @@ void atapi_packet(struct ide_channel *ch, struct ata_drive *d)
 	}
 	switch (p[0]) {
 	case 0x00: /* TEST UNIT READY */
-		if (!d->bd)
-			done_check(ch, d, SK_NOT_READY, 0x3a, 0);
-		else
+		if (!no_medium(ch, d))
 			done_ok(ch, d);
 		break;
 	case 0x03: /* REQUEST SENSE */
@@ -307,10 +311,8 @@ void atapi_packet(struct ide_channel *ch, struct ata_drive *d)
 		send_reply(ch, d, 36, p[4]);
 		break;
 	case 0x25: /* READ CAPACITY */
-		if (!d->bd) {
-			done_check(ch, d, SK_NOT_READY, 0x3a, 0);
+		if (no_medium(ch, d))
 			break;
-		}
 		put32be(b, d->sectors ? (uint32_t)d->sectors - 1 : 0);
 		put32be(b + 4, ATAPI_SECTOR);
 		send_reply(ch, d, 8, 8);
@@ -322,10 +324,8 @@ void atapi_packet(struct ide_channel *ch, struct ata_drive *d)
 		read_cmd(ch, d, get32be(p + 2), get32be(p + 6));
 		break;
 	case 0x43: /* READ TOC */
-		if (!d->bd) {
-			done_check(ch, d, SK_NOT_READY, 0x3a, 0);
+		if (no_medium(ch, d))
 			break;
-		}
 		n = read_toc(ch, d, p);
 		if (!n)
 			done_check(ch, d, SK_ILLEGAL, 0x24, 0);
@@ -398,10 +398,8 @@ void atapi_packet(struct ide_channel *ch, struct ata_drive *d)
 		done_ok(ch, d);
 		break;
 	case 0x51: /* READ DISC INFORMATION: one complete session */
-		if (!d->bd) {
-			done_check(ch, d, SK_NOT_READY, 0x3a, 0);
+		if (no_medium(ch, d))
 			break;
-		}
 		memset(b, 0, 34);
 		put16be(b, 32);
 		b[2] = 0x0e; b[3] = 1; b[4] = 1; b[5] = 1; b[6] = 1;
