@@ -512,6 +512,38 @@ START_TEST(test_stream_damage)
 }
 END_TEST
 
+/* A stream-layout footer without the compressed flag opens writable; its
+ * descriptor fields must not move where the CID update is written (here
+ * onto the first grain's data). */
+START_TEST(test_stream_footer_descriptor)
+{
+	struct vmdk_stream *s;
+	struct vmdk *d;
+	struct stat st;
+	uint8_t b[65536], s0[512], s1[512];
+
+	memset(b, 0x5a, sizeof(b));
+	ck_assert_int_eq(vmdk_stream_create(img, 1 << 20, VMDK_ADAPTER_IDE, 4, &s), 0);
+	ck_assert_int_eq(vmdk_stream_write(s, b, sizeof(b), 0), 0);
+	ck_assert_int_eq(vmdk_stream_close(s), 0);
+	ck_assert_int_eq(stat(img, &st), 0);
+	uint64_t footer = (uint64_t)st.st_size - 1024;
+	uint64_t g0 = 128;                      /* grain 0's marker and data */
+	put32(footer + 8, 1);                   /* flags: no compression */
+	put64(footer + 28, g0);                 /* descOffset */
+	put64(footer + 36, 1);
+	int fd = open(img, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, s0, sizeof(s0), (off_t)(g0 * 512)), 512);
+	ck_assert_int_eq(vmdk_open(img, 0, &d), 0);
+	ck_assert_int_eq(vmdk_pwrite(d, b, sizeof(b), 65536), 0);
+	vmdk_close(d);
+	ck_assert_int_eq(pread(fd, s1, sizeof(s1), (off_t)(g0 * 512)), 512);
+	close(fd);
+	ck_assert_mem_eq(s0, s1, sizeof(s0));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("vmdk_malformed");
@@ -533,6 +565,7 @@ int main(void)
 	tcase_add_test(tc, test_descriptor_garbage);
 	tcase_add_test(tc, test_parent_chains);
 	tcase_add_test(tc, test_stream_damage);
+	tcase_add_test(tc, test_stream_footer_descriptor);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

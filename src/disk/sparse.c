@@ -125,7 +125,11 @@ int vmdk_sparse_load(struct vmdk_extent *e, bool rdonly)
 		return -EINVAL;
 	}
 	if (h->gd_offset == VMDK_GD_AT_END) {
-		/* streamOptimized: the real header is the footer near the end. */
+		/* streamOptimized: the real header is the footer near the end.
+		 * The embedded descriptor stays where the first header (the one
+		 * vmdk_open checked) says: descriptor rewrites go there. */
+		uint64_t desc_offset = h->desc_offset, desc_size = h->desc_size;
+
 		if (e->file_sectors < 3) {
 			vmdk_set_error("stream-optimized extent truncated");
 			return -EINVAL;
@@ -135,6 +139,8 @@ int vmdk_sparse_load(struct vmdk_extent *e, bool rdonly)
 			vmdk_set_error("stream-optimized footer missing");
 			return -EINVAL;
 		}
+		h->desc_offset = desc_offset;
+		h->desc_size = desc_size;
 	}
 	if (h->grain_size < 8 || h->grain_size > 2048 || (h->grain_size & (h->grain_size - 1))) {
 		vmdk_set_error("absurd grain size %llu", (unsigned long long)h->grain_size);
