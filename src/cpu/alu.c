@@ -11,16 +11,15 @@
 #include "cpu/cpu_int.h"
 
 /* Hot helpers: inlined into every handler so constants fold. */
-#define ALWAYS_INLINE static inline __attribute__((always_inline))
 
 enum { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP };
 
-ALWAYS_INLINE uint32_t size_mask(unsigned size)
+CPU_INLINE uint32_t size_mask(unsigned size)
 {
 	return size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
 }
 
-ALWAYS_INLINE void lz(struct cpu_lazy *l, enum cpu_lf_op op, unsigned size, uint32_t res,
+CPU_INLINE void lz(struct cpu_lazy *l, enum cpu_lf_op op, unsigned size, uint32_t res,
 		      uint32_t s1, uint32_t s2, uint32_t aux)
 {
 	l->op = (uint8_t)op;
@@ -33,7 +32,7 @@ ALWAYS_INLINE void lz(struct cpu_lazy *l, enum cpu_lf_op op, unsigned size, uint
 
 /* Computes a OP b, stores its flag record in *l (c->lf, or a local copy
  * committed after a memory write) and returns the result. */
-ALWAYS_INLINE uint32_t alu(struct cpu *c, struct cpu_lazy *l, unsigned op, unsigned size,
+CPU_INLINE uint32_t alu(struct cpu *c, struct cpu_lazy *l, unsigned op, unsigned size,
 			   uint32_t a, uint32_t b)
 {
 	uint32_t m = size_mask(size), r, cin;
@@ -91,7 +90,7 @@ static __attribute__((noinline)) void alu_mem(struct cpu *c, const struct cpu_in
 }
 
 /* r/m OP= b. */
-ALWAYS_INLINE void alu_rm(struct cpu *c, const struct cpu_insn *i, unsigned op,
+CPU_INLINE void alu_rm(struct cpu *c, const struct cpu_insn *i, unsigned op,
 			  unsigned size, uint32_t b)
 {
 	uint32_t a;
@@ -112,7 +111,7 @@ static __attribute__((noinline)) uint32_t rm_load(struct cpu *c, const struct cp
 }
 
 /* reg OP= r/m. */
-ALWAYS_INLINE void alu_reg(struct cpu *c, const struct cpu_insn *i, unsigned op, unsigned size)
+CPU_INLINE void alu_reg(struct cpu *c, const struct cpu_insn *i, unsigned op, unsigned size)
 {
 	uint32_t b = i->mod == 3 ? cpu_reg(c, i->rm, size) : rm_load(c, i, size);
 	uint32_t r = alu(c, &c->lf, op, size, cpu_reg(c, i->reg, size), b);
@@ -122,7 +121,7 @@ ALWAYS_INLINE void alu_reg(struct cpu *c, const struct cpu_insn *i, unsigned op,
 }
 
 /* AL/AX/EAX OP= imm. */
-ALWAYS_INLINE void alu_acc(struct cpu *c, unsigned op, unsigned size, uint32_t imm)
+CPU_INLINE void alu_acc(struct cpu *c, unsigned op, unsigned size, uint32_t imm)
 {
 	uint32_t r = alu(c, &c->lf, op, size, cpu_reg(c, 0, size), imm);
 
@@ -178,7 +177,7 @@ ALU_HANDLERS(cmp, ALU_CMP)
 
 /* ---- TEST ---------------------------------------------------------------- */
 
-ALWAYS_INLINE void test_rm(struct cpu *c, const struct cpu_insn *i, unsigned size, uint32_t b)
+CPU_INLINE void test_rm(struct cpu *c, const struct cpu_insn *i, unsigned size, uint32_t b)
 {
 	uint32_t a = i->mod == 3 ? cpu_reg(c, i->rm, size) : rm_load(c, i, size);
 
@@ -240,32 +239,13 @@ void cpu_op_dec_r(struct cpu *c, const struct cpu_insn *i)
 	cpu_set_reg(c, r, sz, v);
 }
 
-/* Read-modify-write of the r/m operand; returns the old value, *off gets
- * the memory offset (unused for registers). */
-ALWAYS_INLINE uint32_t rm_rmw(struct cpu *c, const struct cpu_insn *i, unsigned size, uint32_t *off)
+CPU_INLINE void incdec_rm(struct cpu *c, const struct cpu_insn *i, unsigned size, bool dec)
 {
-	if (i->mod == 3)
-		return cpu_reg(c, i->rm, size);
-	*off = cpu_ea(c, i);
-	return cpu_rmw_read(c, i->seg, *off, size);
-}
-
-ALWAYS_INLINE void rm_put(struct cpu *c, const struct cpu_insn *i, unsigned size, uint32_t off,
-			  uint32_t v)
-{
-	if (i->mod == 3)
-		cpu_set_reg(c, i->rm, size, v);
-	else
-		cpu_write(c, i->seg, off, size, v);
-}
-
-ALWAYS_INLINE void incdec_rm(struct cpu *c, const struct cpu_insn *i, unsigned size, bool dec)
-{
-	uint32_t off = 0, a = rm_rmw(c, i, size, &off);
+	uint32_t off = 0, a = cpu_rm_rmw_read(c, i, size, &off);
 	uint32_t v = (dec ? a - 1 : a + 1) & size_mask(size);
 	bool cf = cpu_cf(c);
 
-	rm_put(c, i, size, off, v);
+	cpu_rm_write_at(c, i, size, off, v);
 	cpu_lazy(c, dec ? LF_DEC : LF_INC, size, v, a, 1, cf);
 }
 
@@ -274,19 +254,19 @@ void cpu_op_dec_eb(struct cpu *c, const struct cpu_insn *i) { incdec_rm(c, i, 1,
 void cpu_op_inc_ev(struct cpu *c, const struct cpu_insn *i) { incdec_rm(c, i, i->opsize, false); }
 void cpu_op_dec_ev(struct cpu *c, const struct cpu_insn *i) { incdec_rm(c, i, i->opsize, true); }
 
-ALWAYS_INLINE void not_rm(struct cpu *c, const struct cpu_insn *i, unsigned size)
+CPU_INLINE void not_rm(struct cpu *c, const struct cpu_insn *i, unsigned size)
 {
-	uint32_t off = 0, a = rm_rmw(c, i, size, &off);
+	uint32_t off = 0, a = cpu_rm_rmw_read(c, i, size, &off);
 
-	rm_put(c, i, size, off, ~a & size_mask(size));
+	cpu_rm_write_at(c, i, size, off, ~a & size_mask(size));
 }
 
-ALWAYS_INLINE void neg_rm(struct cpu *c, const struct cpu_insn *i, unsigned size)
+CPU_INLINE void neg_rm(struct cpu *c, const struct cpu_insn *i, unsigned size)
 {
-	uint32_t off = 0, a = rm_rmw(c, i, size, &off);
+	uint32_t off = 0, a = cpu_rm_rmw_read(c, i, size, &off);
 	uint32_t v = (0u - a) & size_mask(size);
 
-	rm_put(c, i, size, off, v);
+	cpu_rm_write_at(c, i, size, off, v);
 	cpu_lazy(c, LF_NEG, size, v, a, 0, 0);
 }
 
@@ -306,10 +286,10 @@ void cpu_op_cmpxchg8b(struct cpu *c, const struct cpu_insn *i);
 /* Compares the accumulator with r/m: equal -> r/m = reg, else acc = r/m.
  * A memory destination is always written (with its old value when the
  * comparison fails), as the processor does. */
-ALWAYS_INLINE void cmpxchg(struct cpu *c, const struct cpu_insn *i, unsigned size)
+CPU_INLINE void cmpxchg(struct cpu *c, const struct cpu_insn *i, unsigned size)
 {
 	uint32_t m = size_mask(size), off = 0;
-	uint32_t d = rm_rmw(c, i, size, &off);
+	uint32_t d = cpu_rm_rmw_read(c, i, size, &off);
 	uint32_t acc = cpu_reg(c, 0, size);
 	uint32_t src = cpu_reg(c, i->reg, size);
 	bool eq = d == acc;
@@ -330,10 +310,10 @@ void cpu_op_cmpxchg_evgv(struct cpu *c, const struct cpu_insn *i) { cmpxchg(c, i
 
 /* TEMP = dest + src; src = dest; dest = TEMP (so XADD r, r with the same
  * register leaves the sum). */
-ALWAYS_INLINE void xadd(struct cpu *c, const struct cpu_insn *i, unsigned size)
+CPU_INLINE void xadd(struct cpu *c, const struct cpu_insn *i, unsigned size)
 {
 	uint32_t m = size_mask(size), off = 0;
-	uint32_t d = rm_rmw(c, i, size, &off);
+	uint32_t d = cpu_rm_rmw_read(c, i, size, &off);
 	uint32_t s = cpu_reg(c, i->reg, size);
 	uint32_t r = (d + s) & m;
 

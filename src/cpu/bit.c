@@ -14,7 +14,6 @@
 #include "cpu/cpu_int.h"
 
 /* Hot helpers: inlined into every handler so constants fold. */
-#define ALWAYS_INLINE static inline __attribute__((always_inline))
 
 void cpu_op_bt_evgv(struct cpu *c, const struct cpu_insn *i);
 void cpu_op_bts_evgv(struct cpu *c, const struct cpu_insn *i);
@@ -33,7 +32,7 @@ enum { BT_TEST, BT_SET, BT_RESET, BT_COMPLEMENT };
 /* off: the bit offset, signed by operand size for register offsets;
  * reg_off: whether it came from a register (memory operands then address
  * beyond the EA). */
-ALWAYS_INLINE void bt(struct cpu *c, const struct cpu_insn *i, unsigned op, uint32_t off,
+CPU_INLINE void bt(struct cpu *c, const struct cpu_insn *i, unsigned op, uint32_t off,
 		      bool reg_off)
 {
 	unsigned sz = i->opsize, bits = sz * 8;
@@ -101,16 +100,9 @@ void cpu_op_btc_evib(struct cpu *c, const struct cpu_insn *i)
 	bt(c, i, BT_COMPLEMENT, i->imm, false);
 }
 
-ALWAYS_INLINE uint32_t rm_get(struct cpu *c, const struct cpu_insn *i, unsigned size)
-{
-	if (i->mod == 3)
-		return cpu_reg(c, i->rm, size);
-	return cpu_read(c, i->seg, cpu_ea(c, i), size);
-}
-
 void cpu_op_bsf(struct cpu *c, const struct cpu_insn *i)
 {
-	uint32_t s = rm_get(c, i, i->opsize);
+	uint32_t s = cpu_rm_read(c, i, i->opsize);
 
 	if (s == 0) {
 		cpu_set_flags(c, CPU_ZF, CPU_ZF);
@@ -122,7 +114,7 @@ void cpu_op_bsf(struct cpu *c, const struct cpu_insn *i)
 
 void cpu_op_bsr(struct cpu *c, const struct cpu_insn *i)
 {
-	uint32_t s = rm_get(c, i, i->opsize);
+	uint32_t s = cpu_rm_read(c, i, i->opsize);
 
 	if (s == 0) {
 		cpu_set_flags(c, CPU_ZF, CPU_ZF);

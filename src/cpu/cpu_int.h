@@ -48,6 +48,9 @@
 
 #define CPU_TU_MAX 12
 
+/* For the small helpers of instruction handlers that must not cost a call. */
+#define CPU_INLINE static inline __attribute__((always_inline))
+
 /* ---- Registers ------------------------------------------------------- */
 
 /* Segment registers use the cpu.h numbering: CPU_ES, CPU_CS, CPU_SS,
@@ -367,6 +370,43 @@ static inline uint32_t cpu_rmw_read(struct cpu *c, unsigned seg, uint32_t off, u
 
 	return __builtin_expect(p != 0, 1) ? cpu_ld(p, size) : cpu_rmw_read_slow(c, seg, off, size);
 }
+
+/* The ModRM r/m operand, register or memory, of operand size size. */
+static inline uint32_t cpu_rm_read(struct cpu *c, const struct cpu_insn *i, unsigned size)
+{
+	if (i->mod == 3)
+		return cpu_reg(c, i->rm, size);
+	return cpu_read(c, i->seg, cpu_ea(c, i), size);
+}
+
+/* The read half of a read-modify-write of the r/m operand: *off gets the
+ * memory offset (unused for registers) for cpu_rm_write_at(), so the
+ * address is computed once. */
+static inline uint32_t cpu_rm_rmw_read(struct cpu *c, const struct cpu_insn *i, unsigned size,
+				       uint32_t *off)
+{
+	if (i->mod == 3)
+		return cpu_reg(c, i->rm, size);
+	*off = cpu_ea(c, i);
+	return cpu_rmw_read(c, i->seg, *off, size);
+}
+
+static inline void cpu_rm_write_at(struct cpu *c, const struct cpu_insn *i, unsigned size,
+				   uint32_t off, uint32_t v)
+{
+	if (i->mod == 3)
+		cpu_set_reg(c, i->rm, size, v);
+	else
+		cpu_write(c, i->seg, off, size, v);
+}
+
+static inline void cpu_rm_write(struct cpu *c, const struct cpu_insn *i, unsigned size, uint32_t v)
+{
+	if (i->mod == 3)
+		cpu_set_reg(c, i->rm, size, v);
+	else
+		cpu_write(c, i->seg, cpu_ea(c, i), size, v);
+}
 /* Checks that [off, off+len) of seg can be written (segment and paging),
  * faulting if not; for multi-part writes that must not fault half way. */
 void cpu_check_write(struct cpu *c, unsigned seg, uint32_t off, uint32_t len);
@@ -379,10 +419,6 @@ void cpu_write64(struct cpu *c, unsigned seg, uint32_t off, uint64_t v);
 uint32_t cpu_lin_read(struct cpu *c, uint32_t lin, unsigned size);
 void cpu_lin_write(struct cpu *c, uint32_t lin, unsigned size, uint32_t v);
 
-/* The ModRM r/m operand, register or memory, of operand size size. */
-uint32_t cpu_rm_read(struct cpu *c, const struct cpu_insn *i, unsigned size);
-uint32_t cpu_rm_rmw_read(struct cpu *c, const struct cpu_insn *i, unsigned size);
-void cpu_rm_write(struct cpu *c, const struct cpu_insn *i, unsigned size, uint32_t v);
 
 /* Stack (SS with the B bit choosing SP or ESP).  cpu_push/cpu_pop commit
  * ESP; for multi-value sequences use cpu_stack_write/read with a local

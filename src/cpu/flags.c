@@ -36,7 +36,6 @@
 #include "cpu/cpu_int.h"
 
 /* Hot helpers: inlined into every handler so constants fold. */
-#define ALWAYS_INLINE static inline __attribute__((always_inline))
 
 /* Operand mask and sign bit by size (1, 2 or 4; the other slots only keep
  * a bad size in bounds): tables beat shifts on the hot paths. */
@@ -66,7 +65,7 @@ static inline uint32_t lf_sext(uint32_t v, unsigned size)
 	return v;
 }
 
-ALWAYS_INLINE bool lf_cf(const struct cpu_lazy *l)
+CPU_INLINE bool lf_cf(const struct cpu_lazy *l)
 {
 	uint32_t m = lf_mask(l->size);
 	uint32_t s1 = l->s1 & m, s2 = l->s2 & m, res = l->res & m;
@@ -100,7 +99,7 @@ ALWAYS_INLINE bool lf_cf(const struct cpu_lazy *l)
 	}
 }
 
-ALWAYS_INLINE bool lf_of(const struct cpu_lazy *l)
+CPU_INLINE bool lf_of(const struct cpu_lazy *l)
 {
 	uint32_t m = lf_mask(l->size), msb = lf_msb(l->size);
 	uint32_t s1 = l->s1 & m, s2 = l->s2 & m, res = l->res & m;
@@ -131,7 +130,7 @@ ALWAYS_INLINE bool lf_of(const struct cpu_lazy *l)
 	}
 }
 
-ALWAYS_INLINE bool lf_af(const struct cpu_lazy *l)
+CPU_INLINE bool lf_af(const struct cpu_lazy *l)
 {
 	switch (l->op) {
 	case LF_ADD:
@@ -212,7 +211,7 @@ bool cpu_cf(struct cpu *c)
 }
 
 /* A condition from materialised flags. */
-ALWAYS_INLINE bool cond_eflags(uint32_t f, unsigned cc)
+CPU_INLINE bool cond_eflags(uint32_t f, unsigned cc)
 {
 	switch ((cc >> 1) & 7) {
 	case 0: return f & CPU_OF;
@@ -228,7 +227,7 @@ ALWAYS_INLINE bool cond_eflags(uint32_t f, unsigned cc)
 
 /* Signed less-than (SF != OF); after SUB/CMP this is a direct signed
  * comparison of the operands. */
-ALWAYS_INLINE bool lf_lt(const struct cpu_lazy *l)
+CPU_INLINE bool lf_lt(const struct cpu_lazy *l)
 {
 	if (l->op == LF_SUB)
 		return (int32_t)lf_sext(l->s1, l->size) < (int32_t)lf_sext(l->s2, l->size);

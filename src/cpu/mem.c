@@ -230,28 +230,6 @@ void cpu_lin_write(struct cpu *c, uint32_t lin, unsigned size, uint32_t v)
 	lin_write(c, lin, size, v, MMU_W);
 }
 
-uint32_t cpu_rm_read(struct cpu *c, const struct cpu_insn *i, unsigned size)
-{
-	if (i->mod == 3)
-		return cpu_reg(c, i->rm, size);
-	return cpu_read(c, i->seg, cpu_ea(c, i), size);
-}
-
-uint32_t cpu_rm_rmw_read(struct cpu *c, const struct cpu_insn *i, unsigned size)
-{
-	if (i->mod == 3)
-		return cpu_reg(c, i->rm, size);
-	return cpu_rmw_read(c, i->seg, cpu_ea(c, i), size);
-}
-
-void cpu_rm_write(struct cpu *c, const struct cpu_insn *i, unsigned size, uint32_t v)
-{
-	if (i->mod == 3)
-		cpu_set_reg(c, i->rm, size, v);
-	else
-		cpu_write(c, i->seg, cpu_ea(c, i), size, v);
-}
-
 uint32_t cpu_sp(const struct cpu *c)
 {
 	return c->stack32 ? c->gpr[CPU_ESP] : (c->gpr[CPU_ESP] & 0xffff);

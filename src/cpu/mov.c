@@ -6,7 +6,6 @@
 #include "cpu/cpu_int.h"
 
 /* Hot helpers: inlined into every handler so constants fold. */
-#define ALWAYS_INLINE static inline __attribute__((always_inline))
 
 void cpu_op_mov_ebgb(struct cpu *c, const struct cpu_insn *i);
 void cpu_op_mov_evgv(struct cpu *c, const struct cpu_insn *i);
@@ -43,30 +42,15 @@ void cpu_op_salc(struct cpu *c, const struct cpu_insn *i);
 void cpu_op_setcc(struct cpu *c, const struct cpu_insn *i);
 void cpu_op_cmovcc(struct cpu *c, const struct cpu_insn *i);
 
-ALWAYS_INLINE uint32_t rm_get(struct cpu *c, const struct cpu_insn *i, unsigned size)
-{
-	if (i->mod == 3)
-		return cpu_reg(c, i->rm, size);
-	return cpu_read(c, i->seg, cpu_ea(c, i), size);
-}
-
-ALWAYS_INLINE void rm_set(struct cpu *c, const struct cpu_insn *i, unsigned size, uint32_t v)
-{
-	if (i->mod == 3)
-		cpu_set_reg(c, i->rm, size, v);
-	else
-		cpu_write(c, i->seg, cpu_ea(c, i), size, v);
-}
-
-void cpu_op_mov_ebgb(struct cpu *c, const struct cpu_insn *i) { rm_set(c, i, 1, cpu_reg8(c, i->reg)); }
+void cpu_op_mov_ebgb(struct cpu *c, const struct cpu_insn *i) { cpu_rm_write(c, i, 1, cpu_reg8(c, i->reg)); }
 void cpu_op_mov_evgv(struct cpu *c, const struct cpu_insn *i)
 {
-	rm_set(c, i, i->opsize, cpu_reg(c, i->reg, i->opsize));
+	cpu_rm_write(c, i, i->opsize, cpu_reg(c, i->reg, i->opsize));
 }
-void cpu_op_mov_gbeb(struct cpu *c, const struct cpu_insn *i) { cpu_set_reg8(c, i->reg, rm_get(c, i, 1)); }
+void cpu_op_mov_gbeb(struct cpu *c, const struct cpu_insn *i) { cpu_set_reg8(c, i->reg, cpu_rm_read(c, i, 1)); }
 void cpu_op_mov_gvev(struct cpu *c, const struct cpu_insn *i)
 {
-	cpu_set_reg(c, i->reg, i->opsize, rm_get(c, i, i->opsize));
+	cpu_set_reg(c, i->reg, i->opsize, cpu_rm_read(c, i, i->opsize));
 }
 
 /* A0-A3: the decoder put the moffs offset in disp and the segment in seg. */
@@ -93,24 +77,24 @@ void cpu_op_mov_rv_iv(struct cpu *c, const struct cpu_insn *i)
 {
 	cpu_set_reg(c, i->op & 7, i->opsize, i->imm);
 }
-void cpu_op_mov_ebib(struct cpu *c, const struct cpu_insn *i) { rm_set(c, i, 1, i->imm); }
-void cpu_op_mov_eviv(struct cpu *c, const struct cpu_insn *i) { rm_set(c, i, i->opsize, i->imm); }
+void cpu_op_mov_ebib(struct cpu *c, const struct cpu_insn *i) { cpu_rm_write(c, i, 1, i->imm); }
+void cpu_op_mov_eviv(struct cpu *c, const struct cpu_insn *i) { cpu_rm_write(c, i, i->opsize, i->imm); }
 
 void cpu_op_movzx_gveb(struct cpu *c, const struct cpu_insn *i)
 {
-	cpu_set_reg(c, i->reg, i->opsize, rm_get(c, i, 1));
+	cpu_set_reg(c, i->reg, i->opsize, cpu_rm_read(c, i, 1));
 }
 void cpu_op_movzx_gvew(struct cpu *c, const struct cpu_insn *i)
 {
-	cpu_set_reg(c, i->reg, i->opsize, rm_get(c, i, 2));
+	cpu_set_reg(c, i->reg, i->opsize, cpu_rm_read(c, i, 2));
 }
 void cpu_op_movsx_gveb(struct cpu *c, const struct cpu_insn *i)
 {
-	cpu_set_reg(c, i->reg, i->opsize, (uint32_t)(int32_t)(int8_t)rm_get(c, i, 1));
+	cpu_set_reg(c, i->reg, i->opsize, (uint32_t)(int32_t)(int8_t)cpu_rm_read(c, i, 1));
 }
 void cpu_op_movsx_gvew(struct cpu *c, const struct cpu_insn *i)
 {
-	cpu_set_reg(c, i->reg, i->opsize, (uint32_t)(int32_t)(int16_t)rm_get(c, i, 2));
+	cpu_set_reg(c, i->reg, i->opsize, (uint32_t)(int32_t)(int16_t)cpu_rm_read(c, i, 2));
 }
 
 /* 8D: the offset, truncated to the operand size; a register operand is #UD. */
@@ -123,7 +107,7 @@ void cpu_op_lea(struct cpu *c, const struct cpu_insn *i)
 
 /* 86/87: with memory the read checks writability, so nothing changes if
  * the write would fault. */
-ALWAYS_INLINE void xchg_rm(struct cpu *c, const struct cpu_insn *i, unsigned size)
+CPU_INLINE void xchg_rm(struct cpu *c, const struct cpu_insn *i, unsigned size)
 {
 	uint32_t r = cpu_reg(c, i->reg, size), m, off;
 
@@ -239,14 +223,14 @@ void cpu_op_salc(struct cpu *c, const struct cpu_insn *i)
 /* 0F 90-9F: the ModRM.reg field is ignored. */
 void cpu_op_setcc(struct cpu *c, const struct cpu_insn *i)
 {
-	rm_set(c, i, 1, cpu_cond(c, i->op & 15));
+	cpu_rm_write(c, i, 1, cpu_cond(c, i->op & 15));
 }
 
 /* 0F 40-4F: the source is read (and may fault) even when the condition is
  * false; then nothing is written. */
 void cpu_op_cmovcc(struct cpu *c, const struct cpu_insn *i)
 {
-	uint32_t v = rm_get(c, i, i->opsize);
+	uint32_t v = cpu_rm_read(c, i, i->opsize);
 
 	if (cpu_cond(c, i->op & 15))
 		cpu_set_reg(c, i->reg, i->opsize, v);

@@ -11,7 +11,6 @@
 #include "cpu/cpu_int.h"
 
 /* Hot helpers: inlined into every handler so constants fold. */
-#define ALWAYS_INLINE static inline __attribute__((always_inline))
 
 void cpu_op_mul_eb(struct cpu *c, const struct cpu_insn *i);
 void cpu_op_mul_ev(struct cpu *c, const struct cpu_insn *i);
@@ -24,14 +23,7 @@ void cpu_op_idiv_ev(struct cpu *c, const struct cpu_insn *i);
 void cpu_op_imul_gvev(struct cpu *c, const struct cpu_insn *i);
 void cpu_op_imul_gveviz(struct cpu *c, const struct cpu_insn *i);
 
-ALWAYS_INLINE uint32_t rm_get(struct cpu *c, const struct cpu_insn *i, unsigned size)
-{
-	if (i->mod == 3)
-		return cpu_reg(c, i->rm, size);
-	return cpu_read(c, i->seg, cpu_ea(c, i), size);
-}
-
-ALWAYS_INLINE int32_t sext(uint32_t v, unsigned size)
+CPU_INLINE int32_t sext(uint32_t v, unsigned size)
 {
 	if (size == 1)
 		return (int8_t)v;
@@ -42,7 +34,7 @@ ALWAYS_INLINE int32_t sext(uint32_t v, unsigned size)
 
 void cpu_op_mul_eb(struct cpu *c, const struct cpu_insn *i)
 {
-	uint32_t p = cpu_reg8(c, 0) * rm_get(c, i, 1);
+	uint32_t p = cpu_reg8(c, 0) * cpu_rm_read(c, i, 1);
 
 	cpu_set_reg(c, CPU_EAX, 2, p);
 	cpu_lazy(c, LF_MUL, 1, p & 0xff, 0, 0, p >> 8);
@@ -51,7 +43,7 @@ void cpu_op_mul_eb(struct cpu *c, const struct cpu_insn *i)
 void cpu_op_mul_ev(struct cpu *c, const struct cpu_insn *i)
 {
 	unsigned sz = i->opsize;
-	uint64_t p = (uint64_t)cpu_reg(c, CPU_EAX, sz) * rm_get(c, i, sz);
+	uint64_t p = (uint64_t)cpu_reg(c, CPU_EAX, sz) * cpu_rm_read(c, i, sz);
 	uint32_t lo = (uint32_t)p, hi = (uint32_t)(p >> (sz * 8));
 
 	cpu_set_reg(c, CPU_EAX, sz, lo);
@@ -61,7 +53,7 @@ void cpu_op_mul_ev(struct cpu *c, const struct cpu_insn *i)
 
 void cpu_op_imul_eb(struct cpu *c, const struct cpu_insn *i)
 {
-	int32_t p = (int8_t)cpu_reg8(c, 0) * (int8_t)rm_get(c, i, 1);
+	int32_t p = (int8_t)cpu_reg8(c, 0) * (int8_t)cpu_rm_read(c, i, 1);
 
 	cpu_set_reg(c, CPU_EAX, 2, (uint32_t)p);
 	cpu_lazy(c, LF_IMUL, 1, (uint32_t)p & 0xff, 0, 0, ((uint32_t)p >> 8) & 0xff);
@@ -70,7 +62,7 @@ void cpu_op_imul_eb(struct cpu *c, const struct cpu_insn *i)
 void cpu_op_imul_ev(struct cpu *c, const struct cpu_insn *i)
 {
 	unsigned sz = i->opsize;
-	int64_t p = (int64_t)sext(cpu_reg(c, CPU_EAX, sz), sz) * sext(rm_get(c, i, sz), sz);
+	int64_t p = (int64_t)sext(cpu_reg(c, CPU_EAX, sz), sz) * sext(cpu_rm_read(c, i, sz), sz);
 	uint32_t lo = (uint32_t)(uint64_t)p, hi = (uint32_t)((uint64_t)p >> (sz * 8));
 
 	cpu_set_reg(c, CPU_EAX, sz, lo);
@@ -80,7 +72,7 @@ void cpu_op_imul_ev(struct cpu *c, const struct cpu_insn *i)
 
 /* Truncating signed multiply into a register: the flags say whether the
  * full product fitted. */
-ALWAYS_INLINE void imul_trunc(struct cpu *c, unsigned reg, unsigned sz, uint32_t a, uint32_t b)
+CPU_INLINE void imul_trunc(struct cpu *c, unsigned reg, unsigned sz, uint32_t a, uint32_t b)
 {
 	int64_t p = (int64_t)sext(a, sz) * sext(b, sz);
 	uint32_t lo = (uint32_t)(uint64_t)p, hi = (uint32_t)((uint64_t)p >> (sz * 8));
@@ -91,7 +83,7 @@ ALWAYS_INLINE void imul_trunc(struct cpu *c, unsigned reg, unsigned sz, uint32_t
 
 void cpu_op_imul_gvev(struct cpu *c, const struct cpu_insn *i)
 {
-	uint32_t b = rm_get(c, i, i->opsize);
+	uint32_t b = cpu_rm_read(c, i, i->opsize);
 
 	imul_trunc(c, i->reg, i->opsize, cpu_reg(c, i->reg, i->opsize), b);
 }
@@ -99,12 +91,12 @@ void cpu_op_imul_gvev(struct cpu *c, const struct cpu_insn *i)
 /* 69 and 6B: the decoder has sign-extended the immediate. */
 void cpu_op_imul_gveviz(struct cpu *c, const struct cpu_insn *i)
 {
-	imul_trunc(c, i->reg, i->opsize, rm_get(c, i, i->opsize), i->imm);
+	imul_trunc(c, i->reg, i->opsize, cpu_rm_read(c, i, i->opsize), i->imm);
 }
 
 void cpu_op_div_eb(struct cpu *c, const struct cpu_insn *i)
 {
-	uint32_t d = rm_get(c, i, 1), n = c->gpr[CPU_EAX] & 0xffff, q;
+	uint32_t d = cpu_rm_read(c, i, 1), n = c->gpr[CPU_EAX] & 0xffff, q;
 
 	if (d == 0)
 		cpu_raise(c, CPU_DE, 0);
@@ -117,7 +109,7 @@ void cpu_op_div_eb(struct cpu *c, const struct cpu_insn *i)
 void cpu_op_div_ev(struct cpu *c, const struct cpu_insn *i)
 {
 	unsigned sz = i->opsize;
-	uint64_t d = rm_get(c, i, sz), n, q;
+	uint64_t d = cpu_rm_read(c, i, sz), n, q;
 
 	if (d == 0)
 		cpu_raise(c, CPU_DE, 0);
@@ -134,7 +126,7 @@ void cpu_op_div_ev(struct cpu *c, const struct cpu_insn *i)
 
 void cpu_op_idiv_eb(struct cpu *c, const struct cpu_insn *i)
 {
-	int32_t d = (int8_t)rm_get(c, i, 1), n = (int16_t)c->gpr[CPU_EAX], q;
+	int32_t d = (int8_t)cpu_rm_read(c, i, 1), n = (int16_t)c->gpr[CPU_EAX], q;
 
 	if (d == 0)
 		cpu_raise(c, CPU_DE, 0);
@@ -147,7 +139,7 @@ void cpu_op_idiv_eb(struct cpu *c, const struct cpu_insn *i)
 void cpu_op_idiv_ev(struct cpu *c, const struct cpu_insn *i)
 {
 	unsigned sz = i->opsize;
-	int64_t d = sext(rm_get(c, i, sz), sz), n, q, lim = sz == 4 ? INT32_MAX : INT16_MAX;
+	int64_t d = sext(cpu_rm_read(c, i, sz), sz), n, q, lim = sz == 4 ? INT32_MAX : INT16_MAX;
 
 	if (d == 0)
 		cpu_raise(c, CPU_DE, 0);

@@ -17,14 +17,13 @@
 #include "cpu/cpu_int.h"
 
 /* Hot helpers: inlined into every handler so constants fold. */
-#define ALWAYS_INLINE static inline __attribute__((always_inline))
 
-ALWAYS_INLINE uint32_t size_mask(unsigned size)
+CPU_INLINE uint32_t size_mask(unsigned size)
 {
 	return size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
 }
 
-ALWAYS_INLINE uint32_t sext(uint32_t v, unsigned size)
+CPU_INLINE uint32_t sext(uint32_t v, unsigned size)
 {
 	if (size == 1)
 		return (uint32_t)(int32_t)(int8_t)v;
@@ -34,7 +33,7 @@ ALWAYS_INLINE uint32_t sext(uint32_t v, unsigned size)
 }
 
 /* The masked count of a C0-D3 instruction. */
-ALWAYS_INLINE unsigned shift_count(const struct cpu *c, const struct cpu_insn *i)
+CPU_INLINE unsigned shift_count(const struct cpu *c, const struct cpu_insn *i)
 {
 	switch (i->op) {
 	case 0xd0:
@@ -48,24 +47,7 @@ ALWAYS_INLINE unsigned shift_count(const struct cpu *c, const struct cpu_insn *i
 	}
 }
 
-ALWAYS_INLINE uint32_t rm_rmw(struct cpu *c, const struct cpu_insn *i, unsigned size, uint32_t *off)
-{
-	if (i->mod == 3)
-		return cpu_reg(c, i->rm, size);
-	*off = cpu_ea(c, i);
-	return cpu_rmw_read(c, i->seg, *off, size);
-}
-
-ALWAYS_INLINE void rm_put(struct cpu *c, const struct cpu_insn *i, unsigned size, uint32_t off,
-			  uint32_t v)
-{
-	if (i->mod == 3)
-		cpu_set_reg(c, i->rm, size, v);
-	else
-		cpu_write(c, i->seg, off, size, v);
-}
-
-ALWAYS_INLINE void put(struct cpu *c, const struct cpu_insn *i, unsigned size,
+CPU_INLINE void put(struct cpu *c, const struct cpu_insn *i, unsigned size,
 							uint32_t off, uint32_t v, bool mem)
 {
 	if (mem)
@@ -78,7 +60,7 @@ enum { SH_ROL, SH_ROR, SH_RCL, SH_RCR, SH_SHL, SH_SHR, SH_SAL, SH_SAR };
 
 /* One shift or rotate; mem says whether the operand is in memory (a
  * constant in each caller, so the register forms get a lean copy). */
-ALWAYS_INLINE void shift(struct cpu *c, const struct cpu_insn *i, unsigned op,
+CPU_INLINE void shift(struct cpu *c, const struct cpu_insn *i, unsigned op,
 							 unsigned size, bool mem)
 {
 	unsigned bits = size * 8, n = shift_count(c, i);
@@ -189,7 +171,7 @@ SHIFT_HANDLERS(sar, SH_SAR)
 void cpu_op_shld(struct cpu *c, const struct cpu_insn *i);
 void cpu_op_shrd(struct cpu *c, const struct cpu_insn *i);
 
-ALWAYS_INLINE void shxd(struct cpu *c, const struct cpu_insn *i, bool left)
+CPU_INLINE void shxd(struct cpu *c, const struct cpu_insn *i, bool left)
 {
 	unsigned size = i->opsize, bits = size * 8;
 	unsigned n = ((i->op & 1) ? c->gpr[CPU_ECX] : i->imm) & 31;
@@ -197,7 +179,7 @@ ALWAYS_INLINE void shxd(struct cpu *c, const struct cpu_insn *i, bool left)
 	uint64_t x;
 	bool cf;
 
-	d = rm_rmw(c, i, size, &off);
+	d = cpu_rm_rmw_read(c, i, size, &off);
 	s = cpu_reg(c, i->reg, size);
 	if (n == 0)
 		return;
@@ -222,7 +204,7 @@ ALWAYS_INLINE void shxd(struct cpu *c, const struct cpu_insn *i, bool left)
 	f = cf ? CPU_CF : 0;
 	if (!(r & msb) != !(d & msb))
 		f |= CPU_OF;
-	rm_put(c, i, size, off, r);
+	cpu_rm_write_at(c, i, size, off, r);
 	cpu_lazy(c, LF_LOGIC, size, r, 0, 0, 0);
 	cpu_set_flags(c, f, CPU_CF | CPU_OF | CPU_AF);
 }

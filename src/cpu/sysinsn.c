@@ -181,13 +181,13 @@ void cpu_op_lar_lsl(struct cpu *c, const struct cpu_insn *i)
 /* 63: ARPL r/m16, r16. */
 void cpu_op_arpl(struct cpu *c, const struct cpu_insn *i)
 {
-	uint32_t dst, src;
+	uint32_t dst, src, off = 0;
 
 	need_pmode(c);
-	dst = cpu_rm_rmw_read(c, i, 2);
+	dst = cpu_rm_rmw_read(c, i, 2, &off);
 	src = cpu_reg(c, i->reg, 2);
 	if ((dst & 3) < (src & 3)) {
-		cpu_rm_write(c, i, 2, (dst & ~3u) | (src & 3));
+		cpu_rm_write_at(c, i, 2, off, (dst & ~3u) | (src & 3));
 		set_zf(c, true);
 	} else {
 		set_zf(c, false);
