@@ -57,12 +57,6 @@ static bool problem(struct ctx *c, bool fixable, const char *fmt, ...)
 	return c->repair && fixable;
 }
 
-static bool gt_place_ok(struct ctx *c, uint64_t sec)
-{
-	return sec != 0 && sec + c->gt_secs <= c->e->file_sectors &&
-	       !vmdk_hits_metadata(c->e, sec, c->gt_secs);
-}
-
 static int put_gd(struct ctx *c, uint32_t g)
 {
 	struct vmdk_extent *e = c->e;
@@ -105,7 +99,7 @@ static int check_directory(struct ctx *c)
 
 	for (uint32_t g = 0; g < e->num_gts && !rc; g++) {
 		uint32_t p = e->gd[g], r = e->rgd ? e->rgd[g] : p;
-		bool pok = p == 0 || gt_place_ok(c, p), rok = e->rgd && r && gt_place_ok(c, r);
+		bool pok = p == 0 || vmdk_gt_sane(e, p), rok = e->rgd && r && vmdk_gt_sane(e, r);
 
 		if (p != 0 && !pok) {
 			if (rok) {
@@ -279,7 +273,7 @@ static int put_tables(struct ctx *c)
 static int check_tail(struct ctx *c)
 {
 	struct vmdk_extent *e = c->e;
-	uint64_t gd_secs = ((uint64_t)e->num_gts * 4 + 511) / 512;
+	uint64_t gd_secs = vmdk_gd_sectors(e);
 	uint64_t end = e->h.overhead;
 
 	if (e->h.desc_offset + e->h.desc_size > end)
@@ -312,20 +306,20 @@ static int check_extent(struct vmdk_extent *e, int idx, int repair, FILE *rep)
 {
 	struct ctx c = { .e = e, .idx = idx, .repair = repair, .rep = rep,
 			 .gtn = e->h.num_gtes_per_gt,
-			 .gt_secs = ((uint64_t)e->h.num_gtes_per_gt * 4 + 511) / 512 };
+			 .gt_secs = vmdk_gt_sectors(e) };
 	int rc;
 
 	c.gt = calloc(e->num_gts, sizeof(*c.gt));
 	c.gt_changed = calloc(e->num_gts, sizeof(*c.gt_changed));
 	rc = c.gt && c.gt_changed ? check_directory(&c) : -ENOMEM;
 	for (uint32_t g = 0; !rc && g < e->num_gts; g++) {
-		if (!gt_place_ok(&c, e->gd[g]))
+		if (!vmdk_gt_sane(e, e->gd[g]))
 			continue;
 		c.gt[g] = malloc(c.gtn * 4);
 		rc = c.gt[g] ? vmdk_full_pread(e->fd, c.gt[g], c.gtn * 4, (uint64_t)e->gd[g] * VMDK_SECTOR) : -ENOMEM;
 		if (!rc)
 			rc = add_meta(&c, e->gd[g], c.gt_secs);
-		if (!rc && e->rgd && gt_place_ok(&c, e->rgd[g])) {
+		if (!rc && e->rgd && vmdk_gt_sane(e, e->rgd[g])) {
 			rc = add_meta(&c, e->rgd[g], c.gt_secs);
 			if (!rc)
 				rc = sync_redundant(&c, g);

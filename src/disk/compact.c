@@ -42,11 +42,6 @@ static char *extent_path(const struct vmdk *d, int i)
 	return strdup(p);
 }
 
-static bool all_zero(const uint8_t *p, size_t n)
-{
-	return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
-}
-
 /* Copies sparse extent e into the new file dst with capacity sectors
  * (at least e's), grains in LBA order, all-zero ones left out when
  * drop_zero and nothing lies underneath. */
@@ -102,7 +97,7 @@ static int copy_extent(struct vmdk *d, struct vmdk_extent *e, const char *dst, u
 				rc = vmdk_full_pread(e->fd, buf, gbytes, (uint64_t)gte * VMDK_SECTOR);
 			if (rc)
 				break;
-			if (drop_zero && !d->parent && all_zero(buf, gbytes))
+			if (drop_zero && !d->parent && vmdk_all_zero(buf, gbytes))
 				continue;
 		}
 		if (next + gs > 0xffffffffull) {
@@ -331,8 +326,8 @@ static char *add_split_extents(struct vmdk *d, char *desc, uint64_t from, uint64
 static int grow_sparse(struct vmdk *d, struct vmdk_extent *e, uint64_t sectors, char *nd)
 {
 	uint64_t cover = e->h.grain_size * e->h.num_gtes_per_gt;
-	uint64_t ngt = (sectors + cover - 1) / cover, gts = ((uint64_t)e->h.num_gtes_per_gt * 4 + 511) / 512;
-	uint64_t old_secs = ((uint64_t)e->num_gts * 4 + 511) / 512, new_secs = (ngt * 4 + 511) / 512;
+	uint64_t ngt = (sectors + cover - 1) / cover, gts = vmdk_gt_sectors(e);
+	uint64_t old_secs = vmdk_gd_sectors(e), new_secs = (ngt * 4 + 511) / 512;
 	uint64_t next = e->file_sectors, copies = e->rgd ? 2 : 1;
 	uint8_t hdr[VMDK_SECTOR] = { 0 };
 	struct vmdk_sparse_header h = e->h;

@@ -23,11 +23,6 @@
 
 #include "disk/vmdk_int.h"
 
-static uint64_t gt_secs(const struct vmdk_extent *e)
-{
-	return ((uint64_t)e->h.num_gtes_per_gt * 4 + 511) / 512;
-}
-
 static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 {
 	return a < b + blen && b < a + alen;
@@ -36,7 +31,7 @@ static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 /* True if [sec, sec+n) overlaps the header, descriptor or a directory. */
 bool vmdk_hits_metadata(const struct vmdk_extent *e, uint64_t sec, uint64_t n)
 {
-	uint64_t gd_secs = ((uint64_t)e->num_gts * 4 + 511) / 512;
+	uint64_t gd_secs = vmdk_gd_sectors(e);
 	uint64_t hdr_end = 1;
 
 	if (e->h.desc_offset && e->h.desc_offset + e->h.desc_size > hdr_end)
@@ -47,8 +42,6 @@ bool vmdk_hits_metadata(const struct vmdk_extent *e, uint64_t sec, uint64_t n)
 		return true;
 	return e->rgd && ranges_overlap(sec, n, e->h.rgd_offset, gd_secs);
 }
-
-static bool gt_sane(const struct vmdk_extent *e, uint64_t sec);
 
 /* Records a grain table copy at sector sec in the sorted index (new
  * tables go at the end of the file, so appending keeps it sorted). */
@@ -79,9 +72,9 @@ static int index_tables(struct vmdk_extent *e)
 	int rc = 0;
 
 	for (uint32_t g = 0; g < e->num_gts && !rc; g++) {
-		if (gt_sane(e, e->gd[g]))
+		if (vmdk_gt_sane(e, e->gd[g]))
 			rc = index_add(e, e->gd[g]);
-		if (!rc && e->rgd && gt_sane(e, e->rgd[g]))
+		if (!rc && e->rgd && vmdk_gt_sane(e, e->rgd[g]))
 			rc = index_add(e, e->rgd[g]);
 	}
 	if (!rc && e->gt_index_n)
@@ -93,7 +86,7 @@ static int index_tables(struct vmdk_extent *e)
 static bool hits_table(const struct vmdk_extent *e, uint64_t sec, uint64_t n)
 {
 	size_t lo = 0, hi = e->gt_index_n;
-	uint64_t len = ((uint64_t)e->h.num_gtes_per_gt * 4 + 511) / 512;
+	uint64_t len = vmdk_gt_sectors(e);
 
 	while (lo < hi) {       /* first table starting at or after sec + n */
 		size_t mid = (lo + hi) / 2;
@@ -209,27 +202,29 @@ int vmdk_sparse_load(struct vmdk_extent *e, bool rdonly)
 
 /* A GT at sector sec is usable: inside the file, clear of the header,
  * descriptor and directories. */
-static bool gt_sane(const struct vmdk_extent *e, uint64_t sec)
+bool vmdk_gt_sane(const struct vmdk_extent *e, uint64_t sec)
 {
-	return sec != 0 && sec + gt_secs(e) <= e->file_sectors && !vmdk_hits_metadata(e, sec, gt_secs(e));
+	uint64_t n = vmdk_gt_sectors(e);
+
+	return sec != 0 && sec + n <= e->file_sectors && !vmdk_hits_metadata(e, sec, n);
 }
 
 /* Loads GT gdi; *out NULL with 0 means unallocated. */
 static int gt_get(struct vmdk_extent *e, uint32_t gdi, uint32_t **out)
 {
 	uint64_t sec = e->gd[gdi];
-	size_t n = (size_t)gt_secs(e) * 512;
+	size_t n = (size_t)vmdk_gt_sectors(e) * 512;
 	int rc;
 
 	*out = e->gts[gdi];
 	if (*out)
 		return 0;
 	/* A damaged primary directory entry falls back to the redundant one. */
-	if (!gt_sane(e, sec) && e->rgd && gt_sane(e, e->rgd[gdi]))
+	if (!vmdk_gt_sane(e, sec) && e->rgd && vmdk_gt_sane(e, e->rgd[gdi]))
 		sec = e->rgd[gdi];
 	if (sec == 0)
 		return 0;
-	if (!gt_sane(e, sec)) {
+	if (!vmdk_gt_sane(e, sec)) {
 		vmdk_set_error("grain table %u at sector %llu is past end of file or inside metadata",
 			       gdi, (unsigned long long)sec);
 		return -EIO;
@@ -248,18 +243,18 @@ static int gt_get(struct vmdk_extent *e, uint32_t gdi, uint32_t **out)
 	 * fresh copy of the table at the end of the file (written, then
 	 * pointed at, by the next flush), so a flush never writes a table
 	 * where a bad entry points. */
-	if (!e->rdonly && (!gt_sane(e, e->gd[gdi]) || (e->rgd && !gt_sane(e, e->rgd[gdi])))) {
-		if (e->file_sectors + 2 * gt_secs(e) > 0xffffffffull)
+	if (!e->rdonly && (!vmdk_gt_sane(e, e->gd[gdi]) || (e->rgd && !vmdk_gt_sane(e, e->rgd[gdi])))) {
+		if (e->file_sectors + 2 * vmdk_gt_sectors(e) > 0xffffffffull)
 			return -EFBIG;
-		if (e->rgd && !gt_sane(e, e->rgd[gdi])) {
+		if (e->rgd && !vmdk_gt_sane(e, e->rgd[gdi])) {
 			e->rgd[gdi] = (uint32_t)e->file_sectors;
-			e->file_sectors += gt_secs(e);
+			e->file_sectors += vmdk_gt_sectors(e);
 			if (index_add(e, e->rgd[gdi]))
 				return -ENOMEM;
 		}
-		if (!gt_sane(e, e->gd[gdi])) {
+		if (!vmdk_gt_sane(e, e->gd[gdi])) {
 			e->gd[gdi] = (uint32_t)e->file_sectors;
-			e->file_sectors += gt_secs(e);
+			e->file_sectors += vmdk_gt_sectors(e);
 			if (index_add(e, e->gd[gdi]))
 				return -ENOMEM;
 		}
@@ -419,7 +414,7 @@ int vmdk_sparse_read(struct vmdk *d, struct vmdk_extent *e, uint8_t *buf, uint64
  * file; the zeroed tables are written and published by the next flush. */
 static int alloc_gt(struct vmdk_extent *e, uint32_t gdi)
 {
-	uint64_t secs = gt_secs(e);
+	uint64_t secs = vmdk_gt_sectors(e);
 
 	if (e->file_sectors + 2 * secs > 0xffffffffull)
 		return -EFBIG;
@@ -541,7 +536,7 @@ static int sync_fd(int fd)
 
 int vmdk_sparse_flush(struct vmdk_extent *e)
 {
-	size_t n = (size_t)gt_secs(e) * 512;
+	size_t n = (size_t)vmdk_gt_sectors(e) * 512;
 	bool any = false;
 	int rc;
 

@@ -51,11 +51,6 @@ static int put_marker(struct vmdk_stream *s, uint64_t val, uint32_t type)
 	return rc;
 }
 
-static bool all_zero(const uint8_t *p, size_t n)
-{
-	return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
-}
-
 /* Emits the buffered grain (unless it is all zero). */
 static int emit_grain(struct vmdk_stream *s)
 {
@@ -68,7 +63,7 @@ static int emit_grain(struct vmdk_stream *s)
 
 	if (s->cur == UINT64_MAX)
 		return 0;
-	if (all_zero(s->grain, gb)) {
+	if (vmdk_all_zero(s->grain, gb)) {
 		s->cur = UINT64_MAX;
 		return 0;
 	}
@@ -206,7 +201,7 @@ static int finish(struct vmdk_stream *s)
 		return -ENOMEM;
 	for (uint32_t g = 0; !rc && g < s->num_gts; g++) {
 		uint32_t *gt = s->gtes + (size_t)g * GTES;
-		if (all_zero((const uint8_t *)gt, GTES * 4))
+		if (vmdk_all_zero(gt, GTES * 4))
 			continue;
 		rc = put_marker(s, gt_secs, MARKER_GT);
 		if (!rc)

@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "disk/blockdev.h"
 #include "disk/vmdk.h"
@@ -88,6 +89,24 @@ struct vmdk {
 	uint32_t zc_sec;
 };
 
+/* Sectors of one grain table, and of e's grain directory. */
+static inline uint64_t vmdk_gt_sectors(const struct vmdk_extent *e)
+{
+	return ((uint64_t)e->h.num_gtes_per_gt * 4 + 511) / 512;
+}
+
+static inline uint64_t vmdk_gd_sectors(const struct vmdk_extent *e)
+{
+	return ((uint64_t)e->num_gts * 4 + 511) / 512;
+}
+
+static inline bool vmdk_all_zero(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	return n == 0 || (b[0] == 0 && memcmp(b, b + 1, n - 1) == 0);
+}
+
 void vmdk_set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Writes d->desc back (embedded or separate descriptor). */
 int vmdk_rewrite_descriptor(struct vmdk *d);
@@ -119,6 +138,9 @@ int vmdk_sparse_gte(struct vmdk_extent *e, uint64_t g, uint32_t *gte);
 /* 0 if count grains at sector gte lie inside the file, clear of metadata. */
 int vmdk_grain_range_ok(struct vmdk_extent *e, uint32_t gte, uint64_t count);
 bool vmdk_hits_metadata(const struct vmdk_extent *e, uint64_t sec, uint64_t n);
+/* A GT at sector sec lies inside the file, clear of the header, descriptor
+ * and directories. */
+bool vmdk_gt_sane(const struct vmdk_extent *e, uint64_t sec);
 int vmdk_lock_acquire(struct vmdk *d);
 void vmdk_lock_release(struct vmdk *d);
 int vmdk_full_pread(int fd, void *buf, size_t len, uint64_t off);
