@@ -6,6 +6,11 @@
 
 #include "vsw_proto.h"
 
+/* The wire protocol's frame limits (what a NIC back end sends) and the
+ * switch core's (what it forwards) are one limit written twice. */
+_Static_assert(VSW_PROTO_FRAME_MIN == VSW_ETH_MIN, "frame minimum differs");
+_Static_assert(VSW_PROTO_FRAME_MAX == VSW_ETH_MAX, "frame maximum differs");
+
 enum vsw_msg_kind vsw_msg_decode(uint32_t word, uint32_t *len)
 {
 	if (word & VSW_PROTO_CTRL) {
