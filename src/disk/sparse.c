@@ -281,13 +281,13 @@ int vmdk_sparse_gte(struct vmdk_extent *e, uint64_t g, uint32_t *gte)
 
 /* Inflates the compressed grain at sector sec, which should hold the
  * grain starting at extent sector lba. */
-static int read_compressed(struct vmdk_extent *e, uint64_t sec, uint64_t lba, uint8_t *out)
+static int read_compressed(struct vmdk *d, struct vmdk_extent *e, uint64_t sec, uint64_t lba,
+			   uint8_t *out)
 {
 	uint8_t mk[12];
 	uint64_t gbytes = e->h.grain_size * VMDK_SECTOR;
 	uint32_t csize;
 	uLongf dlen = gbytes;
-	uint8_t *cbuf;
 	int rc;
 
 	if (sec >= e->file_sectors || sec < 1)
@@ -308,20 +308,23 @@ static int read_compressed(struct vmdk_extent *e, uint64_t sec, uint64_t lba, ui
 		vmdk_set_error("compressed grain size %u out of range", csize);
 		return -EIO;
 	}
-	cbuf = malloc(csize);
-	if (!cbuf)
-		return -ENOMEM;
-	rc = vmdk_full_pread(e->fd, cbuf, csize, sec * VMDK_SECTOR + 12);
-	if (!rc) {
-		memset(out, 0, gbytes);
-		if (uncompress(out, &dlen, cbuf, csize) != Z_OK) {
-			vmdk_set_error("corrupt compressed grain at sector %llu",
-				       (unsigned long long)sec);
-			rc = -EIO;
-		}
+	/* One input buffer per disk, grown to the largest grain seen. */
+	if (csize > d->zc_in_cap) {
+		uint8_t *n = realloc(d->zc_in, csize);
+		if (!n)
+			return -ENOMEM;
+		d->zc_in = n;
+		d->zc_in_cap = csize;
 	}
-	free(cbuf);
-	return rc;
+	rc = vmdk_full_pread(e->fd, d->zc_in, csize, sec * VMDK_SECTOR + 12);
+	if (rc)
+		return rc;
+	memset(out, 0, gbytes);
+	if (uncompress(out, &dlen, d->zc_in, csize) != Z_OK) {
+		vmdk_set_error("corrupt compressed grain at sector %llu", (unsigned long long)sec);
+		return -EIO;
+	}
+	return 0;
 }
 
 /* Grain data at gte..gte+count grains must lie in the file, past the
@@ -395,7 +398,7 @@ int vmdk_sparse_read(struct vmdk *d, struct vmdk_extent *e, uint8_t *buf, uint64
 	if (e->compressed) {
 		if (d->zc_ext != e || d->zc_sec != gte) {
 			d->zc_ext = NULL;
-			rc = read_compressed(e, gte, g * e->h.grain_size, d->grain_buf);
+			rc = read_compressed(d, e, gte, g * e->h.grain_size, d->grain_buf);
 			if (rc)
 				return rc;
 			d->zc_ext = e;

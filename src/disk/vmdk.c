@@ -491,6 +491,7 @@ static void vmdk_free(struct vmdk *d)
 	free(d->path);
 	free(d->dir);
 	free(d->grain_buf);
+	free(d->zc_in);
 	free(d);
 }
 

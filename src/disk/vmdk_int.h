@@ -87,6 +87,8 @@ struct vmdk {
 	 * nothing), so small reads of a compressed grain inflate it once. */
 	struct vmdk_extent *zc_ext;
 	uint32_t zc_sec;
+	uint8_t *zc_in;         /* compressed bytes being inflated */
+	size_t zc_in_cap;
 };
 
 /* Sectors of one grain table, and of e's grain directory. */
