@@ -445,6 +445,16 @@ START_TEST(test_descriptor_garbage)
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_gt(read(fd, many, sizeof(many)), (ssize_t)(600 * 13));
 	close(fd);
+	/* Expanding a disk whose text lacks a cylinders line and a final
+	 * newline: the line is appended after one added newline. */
+	const char *nonl = "# Disk DescriptorFile\nversion=1\nCID=1\nparentCID=ffffffff\n"
+			   "createType=\"monolithicFlat\"\nRW 256 FLAT \"m-flat.vmdk\" 0\n"
+			   "ddb.adapterType = \"ide\"";
+	write_text(img, nonl, strlen(nonl));
+	ck_assert_int_eq(vmdk_expand(img, 512 * 512), 0);
+	ck_assert_int_eq(vmdk_open(img, VMDK_RDONLY, &d), 0);
+	ck_assert_uint_eq(vmdk_size(d), 512 * 512);
+	vmdk_close(d);
 }
 END_TEST
 

@@ -198,7 +198,8 @@ static char *desc_set_line(const char *desc, const char *key, const char *line)
 {
 	size_t kl = strlen(key);
 	const char *p = desc;
-	char *out = malloc(strlen(desc) + strlen(line) + 2);
+	/* Appended: a newline ending desc if it has none, line, '\n', NUL. */
+	char *out = malloc(strlen(desc) + strlen(line) + 3);
 
 	if (!out)
 		return NULL;
