@@ -281,13 +281,6 @@ int vmdk_pread(struct vmdk *d, void *buf, uint64_t len, uint64_t off)
 
 /* ---- writes ---- */
 
-static int write_descriptor(struct vmdk *d);
-
-int vmdk_rewrite_descriptor(struct vmdk *d)
-{
-	return write_descriptor(d);
-}
-
 static int bump_cid(struct vmdk *d)
 {
 	uint32_t c;
@@ -300,7 +293,7 @@ static int bump_cid(struct vmdk *d)
 			c = (uint32_t)random() ^ ((uint32_t)getpid() << 16);
 	} while (c == d->cid || c == 0xffffffffu);
 	d->cid = c;
-	return write_descriptor(d);
+	return vmdk_rewrite_descriptor(d);
 }
 
 int vmdk_pwrite(struct vmdk *d, const void *buf, uint64_t len, uint64_t off)
@@ -359,7 +352,7 @@ int vmdk_flush(struct vmdk *d)
 
 /* ---- descriptor output ---- */
 
-static int write_descriptor(struct vmdk *d)
+int vmdk_rewrite_descriptor(struct vmdk *d)
 {
 	char *out, *q;
 	const char *s = d->desc;
