@@ -458,6 +458,26 @@ START_TEST(test_descriptor_garbage)
 }
 END_TEST
 
+/* A FIFO in the lock directory reads as an unrecognised lock, without
+ * blocking the open. */
+START_TEST(test_lock_fifo)
+{
+	struct vmdk *d;
+	char lck[160], fifo[192];
+
+	make_image();
+	snprintf(lck, sizeof(lck), "%s.lck", img);
+	snprintf(fifo, sizeof(fifo), "%s/M1.lck", lck);
+	ck_assert_int_eq(mkdir(lck, 0755), 0);
+	ck_assert_int_eq(mkfifo(fifo, 0644), 0);
+	ck_assert_int_eq(vmdk_open(img, 0, &d), -EBUSY);
+	ck_assert_ptr_nonnull(strstr(vmdk_strerror(), "unrecognised"));
+	ck_assert_int_eq(unlink(fifo), 0);
+	ck_assert_int_eq(vmdk_open(img, 0, &d), 0);
+	vmdk_close(d);
+}
+END_TEST
+
 START_TEST(test_parent_chains)
 {
 	struct vmdk *d;
@@ -574,6 +594,7 @@ int main(void)
 	tcase_add_test(tc, test_write_damaged_directory);
 	tcase_add_test(tc, test_descriptor_garbage);
 	tcase_add_test(tc, test_parent_chains);
+	tcase_add_test(tc, test_lock_fifo);
 	tcase_add_test(tc, test_stream_damage);
 	tcase_add_test(tc, test_stream_footer_descriptor);
 	suite_add_tcase(s, tc);

@@ -36,7 +36,9 @@ static int lock_scan(const char *dir, const char *host, bool writer)
 			continue;
 		if (snprintf(p, sizeof(p), "%s/%s", dir, de->d_name) >= (int)sizeof(p))
 			continue;
-		fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		/* Non-blocking: a FIFO planted in the lock directory must not
+		 * hang the open. */
+		fd = open(p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0)
 			continue;
 		n = read(fd, buf, sizeof(buf) - 1);
