@@ -475,6 +475,18 @@ START_TEST(test_lock_fifo)
 	ck_assert_int_eq(unlink(fifo), 0);
 	ck_assert_int_eq(vmdk_open(img, 0, &d), 0);
 	vmdk_close(d);
+	/* Nor does a FIFO named as an extent or as the parent. */
+	snprintf(fifo, sizeof(fifo), "%s/f.vmdk", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0644), 0);
+	const char *ext = "# Disk DescriptorFile\nversion=1\nCID=1\nparentCID=ffffffff\n"
+			  "RW 8 FLAT \"f.vmdk\" 0\n";
+	write_text(img, ext, strlen(ext));
+	ck_assert_int_eq(vmdk_open(img, VMDK_RDONLY, &d), -EINVAL);
+	ck_assert_int_eq(vmdk_open(img, 0, &d), -EINVAL);
+	const char *par = "# Disk DescriptorFile\nversion=1\nCID=1\nparentCID=2\n"
+			  "parentFileNameHint=\"f.vmdk\"\nRW 8 ZERO\n";
+	write_text(img, par, strlen(par));
+	ck_assert_int_eq(vmdk_open(img, VMDK_RDONLY, &d), -EINVAL);
 }
 END_TEST
 

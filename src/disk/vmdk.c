@@ -89,6 +89,7 @@ static void desc_value(const char *v, char *out, size_t outsz)
 static int open_extent_file(struct vmdk *d, const char *name, bool rdonly)
 {
 	char p[PATH_MAX];
+	struct stat st;
 	int fd;
 
 	if (!*name || strchr(name, '/') || strcmp(name, "..") == 0) {
@@ -97,10 +98,17 @@ static int open_extent_file(struct vmdk *d, const char *name, bool rdonly)
 	}
 	if (snprintf(p, sizeof(p), "%s/%s", d->dir, name) >= (int)sizeof(p))
 		return -ENAMETOOLONG;
-	fd = open(p, (rdonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	/* Non-blocking, then checked: a name that is a FIFO must neither hang
+	 * the open nor be used. */
+	fd = open(p, (rdonly ? O_RDONLY : O_RDWR) | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		vmdk_set_error("cannot open extent %s: %s", p, strerror(errno));
 		return -errno;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		vmdk_set_error("extent %s is not a regular file", p);
+		return -EINVAL;
 	}
 	return fd;
 }
@@ -519,7 +527,7 @@ static int do_open(struct vmdk *d, unsigned flags, int depth)
 	struct stat st;
 	int fd, rc;
 
-	fd = open(d->path, O_RDONLY | O_CLOEXEC);
+	fd = open(d->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);     /* a FIFO must not hang */
 	if (fd < 0) {
 		vmdk_set_error("cannot open %s: %s", d->path, strerror(errno));
 		return -errno;
