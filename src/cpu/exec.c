@@ -336,6 +336,26 @@ static bool second_page_same(struct cpu *c, uint32_t lin, const struct cpu_tu *t
 	return (uintptr_t)p == tu->host2;
 }
 
+/* The cached TU for host address host and the current CS.D, or NULL.
+ * *stale is set when there is one that cannot serve at lin now (it runs
+ * past the CS limit, or onto a second page mapped elsewhere). */
+static struct cpu_tu *tc_find(struct cpu *c, uint8_t *host, uint32_t lin, bool *stale)
+{
+	struct cpu_tu *tu;
+
+	for (tu = c->tc->hash[tc_hash((uintptr_t)host, c->code32)]; tu; tu = tu->hnext)
+		if (tu->host == (uintptr_t)host && tu->code32 == c->code32) {
+			if (c->eip + tu->nbytes - 1u > c->seg[CPU_CS].limit ||
+			    (tu->host2 && !second_page_same(c, lin, tu))) {
+				*stale = true;
+				return NULL;
+			}
+			c->stats.tu_hits++;
+			return tu;
+		}
+	return NULL;
+}
+
 /* Finds or translates the TU at CS:EIP. */
 static struct cpu_tu *tu_lookup(struct cpu *c)
 {
@@ -343,28 +363,25 @@ static struct cpu_tu *tu_lookup(struct cpu *c)
 	uint32_t lin = c->seg[CPU_CS].base + c->eip;
 	uint8_t *host = mmu_fast(&c->mmu, lin, MMU_X | c->mmu_user);
 	struct mmu_xlate x;
-	struct cpu_tu *tu = NULL;
+	struct cpu_tu *tu;
+	bool stale = false;
 	uint32_t err;
 
 	c->stats.tu_lookups++;
 	if (c->eip > c->seg[CPU_CS].limit)
 		cpu_raise(c, CPU_GP, 0);
-	if (host) {
-		for (tu = tc->hash[tc_hash((uintptr_t)host, c->code32)]; tu; tu = tu->hnext)
-			if (tu->host == (uintptr_t)host && tu->code32 == c->code32) {
-				if (c->eip + tu->nbytes - 1u > c->seg[CPU_CS].limit ||
-				    (tu->host2 && !second_page_same(c, lin, tu)))
-					break;  /* retranslate uncached */
-				c->stats.tu_hits++;
-				return tu;
-			}
-	}
+	if (host && (tu = tc_find(c, host, lin, &stale)))
+		return tu;
 	if (mmu_translate(&c->mmu, lin, MMU_X | c->mmu_user, &x, &err)) {
 		c->cr2 = lin;
 		cpu_raise(c, CPU_PF_VEC, err);
 	}
+	/* A soft-TLB miss (every CR3 load makes them) must still find the
+	 * TUs already made for the page: the walk gives the same host. */
+	if (!host && x.host && (tu = tc_find(c, x.host, lin, &stale)))
+		return tu;
 	c->stats.tus_translated++;
-	if (!x.host || tu) {
+	if (!x.host || stale) {
 		tu_build(c, &tc->scratch, x.host, false);
 		return &tc->scratch;
 	}
