@@ -3,7 +3,7 @@
 # files (alu.mk, sys.mk, flow.mk).
 noinst_LIBRARIES += src/cpu/libhvcpu.a
 src_cpu_libhvcpu_a_SOURCES = src/cpu/cpu.c src/cpu/cpu.h src/cpu/cpu_int.h \
-	src/cpu/decode.c src/cpu/exec.c src/cpu/mem.c src/cpu/backdoor.c
+	src/cpu/decode.c src/cpu/exec.c src/cpu/jit.c src/cpu/jit.h src/cpu/mem.c src/cpu/backdoor.c
 
 # Everything a program running the CPU links.
 CPU_LIBS = src/cpu/libhvcpu.a src/cpu/libhvx87.a src/libhvcore.a src/mem/libhvmem.a \

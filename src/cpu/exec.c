@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "cpu/cpu_int.h"
+#include "cpu/jit.h"
 #include "vclock.h"
 
 #define TC_POOL 16384
@@ -34,6 +35,9 @@
 #define TC_PHASH 4096              /* power of two */
 /* Timers and the exit flag are looked at least this often (instructions). */
 #define CPU_TIMER_SLICE 4096
+/* A cacheable 32-bit TU gets native code (jit.c) when it starts this many
+ * times: cold code is not worth compiling. */
+#define JIT_HOT 4
 
 /* A direct link to the TU that followed last time, valid while the
  * successor's generation, the TLB epoch and CS:EIP still match. */
@@ -60,6 +64,8 @@ struct cpu_tu {
 	uint8_t n;
 	bool code32;
 	bool chainable;            /* ended by a direct branch or by length */
+	uint32_t heat;             /* runs so far, until it is compiled */
+	cpu_native native;         /* jit.c code, or NULL: run by tu_exec() */
 	struct cpu_tu_link link[2]; /* [0] kept while valid, [1] replaced */
 	struct cpu_insn insn[CPU_TU_MAX];
 };
@@ -81,6 +87,7 @@ struct cpu_tcache {
 	struct cpu_tu *phash[TC_PHASH];
 	struct cpu_tu *phash2[TC_PHASH];
 	struct cpu_tu *free;
+	struct cpu_jit *jit;       /* NULL: threaded back end only */
 	struct cpu_tu scratch;     /* uncached TUs (MMIO, page-crossing, limit) */
 	struct cpu_tu pool[TC_POOL];
 };
@@ -103,8 +110,10 @@ static void tc_reset(struct cpu_tcache *tc)
 	memset(tc->phash, 0, sizeof(tc->phash));
 	memset(tc->phash2, 0, sizeof(tc->phash2));
 	tc->free = NULL;
+	jit_reset(tc->jit);
 	for (k = TC_POOL; k-- > 0;) {
 		tc->pool[k].host = 0;
+		tc->pool[k].native = NULL;
 		tc->pool[k].gen++;
 		tc->pool[k].pnext = tc->free;
 		tc->free = &tc->pool[k];
@@ -116,12 +125,14 @@ int cpu_tc_create(struct cpu *c)
 	c->tc = calloc(1, sizeof(*c->tc));
 	if (!c->tc)
 		return -ENOMEM;
+	c->tc->jit = jit_create();
 	tc_reset(c->tc);
 	return 0;
 }
 
 void cpu_tc_destroy(struct cpu *c)
 {
+	jit_destroy(c->tc->jit);
 	free(c->tc);
 	c->tc = NULL;
 }
@@ -154,6 +165,7 @@ static void tu_free(struct cpu_tcache *tc, struct cpu_tu *tu)
 				break;
 			}
 	tu->host = tu->host2 = 0;
+	tu->native = NULL;
 	tu->gen++;
 	tu->pnext = tc->free;
 	tc->free = tu;
@@ -258,6 +270,8 @@ static void tu_build(struct cpu *c, struct cpu_tu *tu, const uint8_t *host, bool
 	tu->host2 = 0;
 	tu->code32 = c->code32;
 	tu->chainable = false;
+	tu->heat = 0;
+	tu->native = NULL;
 	tu->link[0].tu = tu->link[1].tu = NULL;
 	while (tu->n < CPU_TU_MAX) {
 		struct cpu_insn *i = &tu->insn[tu->n];
@@ -455,6 +469,42 @@ static unsigned tu_exec(struct cpu *c, struct cpu_tu *tu, unsigned max)
 	return (unsigned)(i - tu->insn);
 }
 
+/* The code buffer is full: every TU goes back to the threaded back end
+ * until it is hot again.  Only between TUs, with no native code running. */
+static void jit_flush(struct cpu_tcache *tc)
+{
+	unsigned k;
+
+	for (k = 0; k < TC_POOL; k++)
+		tc->pool[k].native = NULL;
+	jit_reset(tc->jit);
+}
+
+/* Runs tu natively, compiling it once it is hot (32-bit code, cached). */
+static unsigned tu_native(struct cpu *c, struct cpu_tu *tu)
+{
+	unsigned n;
+
+	c->tu_cur = tu;
+	c->tu_abort = false;
+	n = tu->native(c);
+	c->tu_cur = NULL;
+	return n;
+}
+
+static void tu_heat(struct cpu *c, struct cpu_tu *tu)
+{
+	struct cpu_tcache *tc = c->tc;
+
+	if (!tc->jit || !tu->host || !tu->code32 || ++tu->heat < JIT_HOT)
+		return;
+	tu->native = jit_compile(tc->jit, tu->insn, tu->n);
+	if (!tu->native) {
+		jit_flush(tc);
+		tu->native = jit_compile(tc->jit, tu->insn, tu->n);
+	}
+}
+
 /* Sleeps until a kick or the next timer deadline (HLT). */
 static void cpu_halt_wait(struct cpu *c)
 {
@@ -643,7 +693,9 @@ static void cpu_run_slice(struct cpu *c)
 			cpu_interrupt(c, CPU_DB, CPU_INT_EXC, false, 0);
 			return;
 		}
-		c->stats.insns += tu_exec(c, tu, tu->n);
+		if (!tu->native)
+			tu_heat(c, tu);
+		c->stats.insns += tu->native ? tu_native(c, tu) : tu_exec(c, tu, tu->n);
 		if (!tu->host || c->halted || (c->irq && (c->eflags & CPU_IF)) || c->nmi_pending ||
 		    shadow || c->shadow || atomic_load(&c->exit_req) || c->shutdown ||
 		    epoch != c->tlb_epoch)

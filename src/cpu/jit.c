@@ -1,0 +1,618 @@
+/* The native back end: x86-64 code for hot 32-bit TUs.
+ *
+ * A TU that has run JIT_HOT times is compiled into one host function,
+ * unsigned fn(struct cpu *c), that runs its instructions and returns how
+ * many completed (fewer when the TU was invalidated under it, as
+ * tu_exec() does).  The IR stays the reference: every instruction this
+ * file has no inline form for is a direct call of its handler, with EIP
+ * and next_eip kept exactly as the threaded back end keeps them, and every
+ * inline form falls back to that call on anything but its fast path (a
+ * segment check that needs a fault, a page crossing, a soft-TLB miss, a
+ * 16-bit stack).  So faults, SMC and MMIO all happen inside the C
+ * handlers, with the state they expect.
+ *
+ * Inline forms: MOV/MOVZX/LEA, PUSH/POP r32, ADD/SUB/CMP/AND/OR/XOR/TEST
+ * on 32-bit registers and immediates (their lazy-flag record is stored as
+ * alu.c stores it), and the TU-ending Jcc/JMP rel.  An inline ALU
+ * instruction is done with the same host instruction, so a Jcc right
+ * after it branches on the host flags instead of calling cpu_cond().
+ *
+ * Register use inside a TU: rbx = struct cpu *, eax/ecx/edx/esi/edi
+ * scratch.  EIP in memory may lag behind by `pend` bytes of instructions
+ * that cannot fault; it is brought up to date before anything that can.
+ *
+ * Code goes to a buffer mapped twice (memfd): written through a
+ * read-write view, run from a read-execute one, so no page is ever both
+ * writable and executable.  When it fills, exec.c drops every TU's native
+ * code and the buffer starts over, between TUs. */
+#include "config.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "cpu/cpu_int.h"
+#include "cpu/jit.h"
+
+#define JIT_BUF (64u << 20)
+/* Room one TU's code can need at most (12 instructions, each under 200
+ * bytes, plus the epilogues). */
+#define JIT_TU_MAX 4096
+
+struct cpu_jit {
+	uint8_t *rw, *rx;
+	size_t used;
+};
+
+#if defined(__x86_64__) && defined(__linux__)
+
+/* Offsets into struct cpu, for [rbx + disp32] operands. */
+#define O_GPR(r) ((int32_t)(offsetof(struct cpu, gpr) + 4u * (r)))
+#define O_EIP ((int32_t)offsetof(struct cpu, eip))
+#define O_NEXT ((int32_t)offsetof(struct cpu, next_eip))
+#define O_ABORT ((int32_t)offsetof(struct cpu, tu_abort))
+#define O_USER ((int32_t)offsetof(struct cpu, mmu_user))
+#define O_STACK32 ((int32_t)offsetof(struct cpu, stack32))
+#define O_LF(f) ((int32_t)offsetof(struct cpu, lf.f))
+#define O_SEG(s, f) ((int32_t)(offsetof(struct cpu, seg) + sizeof(struct cpu_segreg) * (s) + \
+			       offsetof(struct cpu_segreg, f)))
+#define O_TLB ((int32_t)offsetof(struct cpu, mmu.tlb))
+
+enum { EAX, ECX, EDX, EBX, ESP_, EBP, ESI, EDI };
+
+/* Emission state for one TU. */
+struct em {
+	uint8_t *p, *start;    /* write position and start, in the rw view */
+	uint8_t *rx;           /* start in the rx view */
+	uint32_t pend;         /* bytes EIP lags behind */
+	bool flags_live;       /* host flags = guest arithmetic flags */
+};
+
+static void b1(struct em *e, unsigned v) { *e->p++ = (uint8_t)v; }
+static void b4(struct em *e, uint32_t v) { memcpy(e->p, &v, 4); e->p += 4; }
+static void b8(struct em *e, uint64_t v) { memcpy(e->p, &v, 8); e->p += 8; }
+
+/* Host address (rx view) of the current write position. */
+static uintptr_t here(const struct em *e) { return (uintptr_t)(e->rx + (e->p - e->start)); }
+
+/* op reg, [rbx + d32] (or op [rbx + d32], reg) with a one-byte opcode. */
+static void rbx_op(struct em *e, unsigned opc, unsigned reg, int32_t d)
+{
+	b1(e, opc);
+	b1(e, 0x80 | (reg << 3) | EBX);
+	b4(e, (uint32_t)d);
+}
+
+static void ld(struct em *e, unsigned reg, int32_t d) { rbx_op(e, 0x8b, reg, d); }
+static void st(struct em *e, int32_t d, unsigned reg) { rbx_op(e, 0x89, reg, d); }
+
+/* mov dword [rbx + d], imm32 */
+static void st_imm(struct em *e, int32_t d, uint32_t v)
+{
+	rbx_op(e, 0xc7, 0, d);
+	b4(e, v);
+}
+
+/* add/sub dword [rbx + d], imm32 (ext 0 = add, 5 = sub) */
+static void mem_arith(struct em *e, unsigned ext, int32_t d, uint32_t v)
+{
+	rbx_op(e, 0x81, ext, d);
+	b4(e, v);
+	e->flags_live = false;
+}
+
+/* op reg, imm32 with 81 /ext */
+static void reg_imm(struct em *e, unsigned ext, unsigned reg, uint32_t v)
+{
+	b1(e, 0x81);
+	b1(e, 0xc0 | (ext << 3) | reg);
+	b4(e, v);
+	e->flags_live = false;
+}
+
+static void mov_rr(struct em *e, unsigned dst, unsigned src)
+{
+	b1(e, 0x89);
+	b1(e, 0xc0 | (src << 3) | dst);
+}
+
+/* Forward jump with a rel32 to patch; returns the patch position. */
+static uint8_t *jcc_fwd(struct em *e, unsigned cc)
+{
+	b1(e, 0x0f);
+	b1(e, 0x80 | cc);
+	b4(e, 0);
+	return e->p - 4;
+}
+
+static uint8_t *jmp_fwd(struct em *e)
+{
+	b1(e, 0xe9);
+	b4(e, 0);
+	return e->p - 4;
+}
+
+static void patch(struct em *e, uint8_t *at)
+{
+	int32_t rel = (int32_t)(e->p - (at + 4));
+
+	memcpy(at, &rel, 4);
+}
+
+enum { CC_O, CC_NO, CC_B, CC_AE, CC_E, CC_NE, CC_BE, CC_A, CC_S, CC_NS, CC_P, CC_NP,
+       CC_L, CC_GE, CC_LE, CC_G };
+
+/* Brings EIP in memory up to date. */
+static void sync_eip(struct em *e)
+{
+	if (e->pend) {
+		mem_arith(e, 0, O_EIP, e->pend);
+		e->pend = 0;
+	}
+}
+
+/* Returns from the TU function with eax = n. */
+static void ret_n(struct em *e, unsigned n)
+{
+	b1(e, 0xb8);
+	b4(e, n);
+	b1(e, 0x5b);            /* pop rbx */
+	b1(e, 0xc3);
+}
+
+static void call_abs(struct em *e, const void *fn)
+{
+	intptr_t rel = (intptr_t)fn - (intptr_t)(here(e) + 5);
+
+	if (rel == (int32_t)rel) {
+		b1(e, 0xe8);
+		b4(e, (uint32_t)(int32_t)rel);
+	} else {
+		b1(e, 0x48);
+		b1(e, 0xb8);
+		b8(e, (uint64_t)(uintptr_t)fn);
+		b1(e, 0xff);
+		b1(e, 0xd0);
+	}
+	e->flags_live = false;
+}
+
+/* The handler call for instruction k (i), exactly as tu_exec() runs it:
+ * next_eip = eip + len, fn(c, i), eip = next_eip, stop if the TU went. */
+static void call_insn(struct em *e, const struct cpu_insn *i, unsigned k, bool last)
+{
+	sync_eip(e);
+	ld(e, EAX, O_EIP);
+	reg_imm(e, 0, EAX, i->len);
+	st(e, O_NEXT, EAX);
+	b1(e, 0x48); mov_rr(e, EDI, EBX);          /* mov rdi, rbx */
+	b1(e, 0x48); b1(e, 0xbe); b8(e, (uint64_t)(uintptr_t)i);   /* mov rsi, i */
+	call_abs(e, (const void *)i->fn);
+	ld(e, EAX, O_NEXT);
+	st(e, O_EIP, EAX);
+	if (!last) {
+		uint8_t *ok;
+
+		rbx_op(e, 0x80, 7, O_ABORT);       /* cmp byte [rbx+abort], 0 */
+		b1(e, 0);
+		ok = jcc_fwd(e, CC_E);
+		ret_n(e, k + 1);
+		patch(e, ok);
+	}
+	e->flags_live = false;
+}
+
+/* eax = the effective address of i's memory operand (32-bit addressing). */
+static void emit_ea(struct em *e, const struct cpu_insn *i)
+{
+	if (i->base != CPU_REG_NONE) {
+		ld(e, EAX, O_GPR(i->base));
+		if (i->disp)
+			reg_imm(e, 0, EAX, i->disp);
+	} else {
+		b1(e, 0xb8);
+		b4(e, i->disp);
+	}
+	if (i->index != CPU_REG_NONE) {
+		ld(e, ECX, O_GPR(i->index));
+		if (i->scale) {
+			b1(e, 0xc1); b1(e, 0xe1); b1(e, i->scale);   /* shl ecx, scale */
+		}
+		b1(e, 0x01); b1(e, 0xc8);                        /* add eax, ecx */
+	}
+	e->flags_live = false;
+}
+
+/* With the offset in eax: checks segment seg for size bytes (rd_ok or
+ * wr_ok by acc), forms the linear address in edx and looks it up in the
+ * soft TLB; on success rcx + rdx is the host address.  Every failed check
+ * jumps to a slow-path label: the patch positions go to slow[]. */
+static unsigned emit_fast_addr(struct em *e, unsigned seg, unsigned size, unsigned acc,
+			       uint8_t **slow)
+{
+	unsigned n = 0;
+	int32_t tlb = O_TLB + (int32_t)(acc * sizeof(((struct mmu *)0)->tlb[0][0]));
+
+	rbx_op(e, 0x80, 7, acc == MMU_R ? O_SEG(seg, rd_ok) : O_SEG(seg, wr_ok));
+	b1(e, 0);
+	slow[n++] = jcc_fwd(e, CC_E);
+	rbx_op(e, 0x3b, EAX, O_SEG(seg, lo));         /* cmp eax, lo */
+	slow[n++] = jcc_fwd(e, CC_B);
+	ld(e, EDX, O_SEG(seg, hi));
+	b1(e, 0x29); b1(e, 0xc2);                      /* sub edx, eax */
+	slow[n++] = jcc_fwd(e, CC_B);
+	if (size > 1) {
+		b1(e, 0x83); b1(e, 0xfa); b1(e, size - 1); /* cmp edx, size-1 */
+		slow[n++] = jcc_fwd(e, CC_B);
+	}
+	mov_rr(e, EDX, EAX);
+	rbx_op(e, 0x03, EDX, O_SEG(seg, base));       /* add edx, base */
+	if (size > 1) {
+		mov_rr(e, ECX, EDX);
+		reg_imm(e, 4, ECX, 0xfff);                 /* and ecx, 0xfff */
+		reg_imm(e, 7, ECX, 4096 - size);           /* cmp ecx, 4096-size */
+		slow[n++] = jcc_fwd(e, CC_A);
+	}
+	/* esi = user half of the TLB: mmu_user is 0 or MMU_USER (4). */
+	ld(e, ESI, O_USER);
+	b1(e, 0x69); b1(e, 0xf6);                      /* imul esi, esi, imm32 */
+	b4(e, (uint32_t)(sizeof(((struct mmu *)0)->tlb[0]) / MMU_USER));
+	mov_rr(e, ECX, EDX);
+	b1(e, 0xc1); b1(e, 0xe9); b1(e, 12);           /* shr ecx, 12 */
+	b1(e, 0x0f); b1(e, 0xb6); b1(e, 0xc9);         /* movzx ecx, cl */
+	b1(e, 0xc1); b1(e, 0xe1); b1(e, 4);            /* shl ecx, 4 */
+	b1(e, 0x01); b1(e, 0xf1);                      /* add ecx, esi */
+	mov_rr(e, EDI, EDX);
+	reg_imm(e, 4, EDI, 0xfffff000u);               /* and edi, ~0xfff */
+	b1(e, 0x3b); b1(e, 0xbc); b1(e, 0x0b); b4(e, (uint32_t)tlb);   /* cmp edi, [rbx+rcx+tlb] */
+	slow[n++] = jcc_fwd(e, CC_NE);
+	b1(e, 0x48); b1(e, 0x8b); b1(e, 0x8c); b1(e, 0x0b);            /* mov rcx, [rbx+rcx+tlb+8] */
+	b4(e, (uint32_t)(tlb + (int32_t)offsetof(struct mmu_tlb_entry, addend)));
+	e->flags_live = false;
+	return n;
+}
+
+/* Closes an inline form with a fast path: jumps over the slow path, which
+ * is the handler call (EIP synced before the form); then both paths agree
+ * that EIP lags by the instruction's length. */
+static void emit_slow(struct em *e, const struct cpu_insn *i, unsigned k, uint8_t **slow,
+		      unsigned n)
+{
+	uint8_t *done = jmp_fwd(e);
+	unsigned j;
+
+	for (j = 0; j < n; j++)
+		patch(e, slow[j]);
+	call_insn(e, i, k, false);
+	mem_arith(e, 5, O_EIP, i->len);   /* the fast path leaves EIP behind */
+	patch(e, done);
+	e->pend = i->len;
+	e->flags_live = false;
+}
+
+/* Host byte offset in struct cpu of 8-bit register r (AL..BH). */
+static int32_t o_reg8(unsigned r) { return O_GPR(r & 3) + ((r & 4) ? 1 : 0); }
+
+/* Memory forms of loads and stores: MOV r32<->m32, MOV r8<->m8, MOVZX. */
+static bool emit_mem_move(struct em *e, const struct cpu_insn *i, unsigned k)
+{
+	uint8_t *slow[8];
+	unsigned n, size;
+	bool store;
+
+	if (i->map == 0 && (i->op == 0x8b || i->op == 0x89) && i->opsize == 4)
+		size = 4;
+	else if (i->map == 0 && (i->op == 0x8a || i->op == 0x88))
+		size = 1;
+	else if (i->map == 1 && (i->op == 0xb6 || i->op == 0xb7) && i->opsize == 4)
+		size = i->op == 0xb6 ? 1 : 2;
+	else
+		return false;
+	store = i->map == 0 && (i->op == 0x89 || i->op == 0x88);
+	sync_eip(e);
+	emit_ea(e, i);
+	n = emit_fast_addr(e, i->seg, size, store ? MMU_W : MMU_R, slow);
+	if (store) {
+		if (size == 4) {
+			ld(e, EAX, O_GPR(i->reg));
+			b1(e, 0x89); b1(e, 0x04); b1(e, 0x11);          /* mov [rcx+rdx], eax */
+		} else {
+			rbx_op(e, 0x8a, EAX, o_reg8(i->reg));            /* mov al, reg8 */
+			b1(e, 0x88); b1(e, 0x04); b1(e, 0x11);          /* mov [rcx+rdx], al */
+		}
+	} else if (size == 4) {
+		b1(e, 0x8b); b1(e, 0x04); b1(e, 0x11);                  /* mov eax, [rcx+rdx] */
+		st(e, O_GPR(i->reg), EAX);
+	} else if (i->map == 0) {
+		b1(e, 0x8a); b1(e, 0x04); b1(e, 0x11);                  /* mov al, [rcx+rdx] */
+		rbx_op(e, 0x88, EAX, o_reg8(i->reg));
+	} else {
+		b1(e, 0x0f); b1(e, size == 1 ? 0xb6 : 0xb7); b1(e, 0x04); b1(e, 0x11);
+		st(e, O_GPR(i->reg), EAX);
+	}
+	emit_slow(e, i, k, slow, n);
+	return true;
+}
+
+/* PUSH r32 / POP r32 on a 32-bit stack. */
+static bool emit_push_pop(struct em *e, const struct cpu_insn *i, unsigned k)
+{
+	bool push = i->op >= 0x50 && i->op <= 0x57;
+	uint8_t *slow[8];
+	unsigned n = 0;
+
+	if (i->map != 0 || i->op < 0x50 || i->op > 0x5f || i->opsize != 4)
+		return false;
+	sync_eip(e);
+	rbx_op(e, 0x80, 7, O_STACK32);
+	b1(e, 0);
+	slow[n++] = jcc_fwd(e, CC_E);
+	ld(e, EAX, O_GPR(CPU_ESP));
+	if (push)
+		reg_imm(e, 5, EAX, 4);
+	n += emit_fast_addr(e, CPU_SS, 4, push ? MMU_W : MMU_R, slow + n);
+	if (push) {
+		ld(e, EAX, O_GPR(i->op & 7));
+		b1(e, 0x89); b1(e, 0x04); b1(e, 0x11);
+		mem_arith(e, 5, O_GPR(CPU_ESP), 4);
+	} else {
+		b1(e, 0x8b); b1(e, 0x04); b1(e, 0x11);
+		mem_arith(e, 0, O_GPR(CPU_ESP), 4);
+		st(e, O_GPR(i->op & 7), EAX);
+	}
+	emit_slow(e, i, k, slow, n);
+	return true;
+}
+
+/* Register-only moves and LEA: cannot fault, EIP may lag. */
+static bool emit_reg_move(struct em *e, const struct cpu_insn *i)
+{
+	if (i->map == 0 && i->op >= 0xb8 && i->op <= 0xbf && i->opsize == 4) {
+		st_imm(e, O_GPR(i->op & 7), i->imm);
+	} else if (i->map == 0 && (i->op == 0x8b || i->op == 0x89) && i->mod == 3 && i->opsize == 4) {
+		unsigned dst = i->op == 0x8b ? i->reg : i->rm, src = i->op == 0x8b ? i->rm : i->reg;
+
+		ld(e, EAX, O_GPR(src));
+		st(e, O_GPR(dst), EAX);
+	} else if (i->map == 0 && (i->op == 0x8a || i->op == 0x88) && i->mod == 3) {
+		unsigned dst = i->op == 0x8a ? i->reg : i->rm, src = i->op == 0x8a ? i->rm : i->reg;
+
+		rbx_op(e, 0x8a, EAX, o_reg8(src));
+		rbx_op(e, 0x88, EAX, o_reg8(dst));
+	} else if (i->map == 1 && (i->op == 0xb6 || i->op == 0xb7) && i->mod == 3 && i->opsize == 4) {
+		b1(e, 0x0f);
+		if (i->op == 0xb6)
+			rbx_op(e, 0xb6, EAX, o_reg8(i->rm));
+		else
+			rbx_op(e, 0xb7, EAX, O_GPR(i->rm));
+		st(e, O_GPR(i->reg), EAX);
+	} else if (i->map == 0 && i->op == 0x8d && i->mod != 3 && i->opsize == 4) {
+		emit_ea(e, i);
+		st(e, O_GPR(i->reg), EAX);
+	} else {
+		return false;
+	}
+	e->pend += i->len;
+	return true;
+}
+
+/* ALU operations by their /r number: ADD OR - - AND SUB XOR CMP; 8 = TEST. */
+enum { A_ADD = 0, A_OR = 1, A_AND = 4, A_SUB = 5, A_XOR = 6, A_CMP = 7, A_TEST = 8 };
+
+/* 32-bit ALU on registers and immediates.  The host instruction computes
+ * the result and the flags; the lazy record is what alu.c would store. */
+static bool emit_alu(struct em *e, const struct cpu_insn *i)
+{
+	unsigned op, dst, src = 0, opc;
+	bool imm = false, logic;
+
+	if (i->map != 0 || i->opsize != 4)
+		return false;
+	if (i->op < 0x40 && ((i->op & 7) == 1 || (i->op & 7) == 3 || (i->op & 7) == 5)) {
+		op = i->op >> 3;
+		if ((i->op & 7) == 5) {
+			dst = CPU_EAX;
+			imm = true;
+		} else if (i->mod != 3) {
+			return false;
+		} else if ((i->op & 7) == 1) {
+			dst = i->rm;
+			src = i->reg;
+		} else {
+			dst = i->reg;
+			src = i->rm;
+		}
+	} else if ((i->op == 0x81 || i->op == 0x83) && i->mod == 3) {
+		op = i->reg;
+		dst = i->rm;
+		imm = true;
+	} else if (i->op == 0x85 && i->mod == 3) {
+		op = A_TEST;
+		dst = i->rm;
+		src = i->reg;
+	} else {
+		return false;
+	}
+	if (op == 2 || op == 3)
+		return false;                 /* ADC, SBB: need CF */
+	logic = op == A_OR || op == A_AND || op == A_XOR || op == A_TEST;
+	ld(e, EAX, O_GPR(dst));
+	if (imm) {
+		b1(e, 0xb9);
+		b4(e, i->imm);                /* mov ecx, imm */
+	} else {
+		ld(e, ECX, O_GPR(src));
+	}
+	if (logic) {
+		st_imm(e, O_LF(s1), 0);
+		st_imm(e, O_LF(s2), 0);
+	} else {
+		st(e, O_LF(s1), EAX);
+		st(e, O_LF(s2), ECX);
+	}
+	st_imm(e, O_LF(aux), 0);
+	opc = op == A_TEST ? 0x85 : (op << 3) | 1;
+	b1(e, opc);
+	b1(e, 0xc0 | (ECX << 3) | EAX);      /* op eax, ecx */
+	e->flags_live = true;
+	if (op == A_CMP || op == A_TEST) {
+		/* CMP and TEST leave their result in the record only; the
+		 * host instruction that computes it sets the same flags. */
+		mov_rr(e, EDX, EAX);
+		b1(e, op == A_CMP ? 0x2b : 0x23);
+		b1(e, 0xd1);                     /* sub/and edx, ecx */
+		st(e, O_LF(res), EDX);
+	} else {
+		st(e, O_LF(res), EAX);
+	}
+	/* mov word [rbx+lf.op], op | size << 8 (op and size are adjacent). */
+	b1(e, 0x66);
+	rbx_op(e, 0xc7, 0, O_LF(op));
+	b1(e, op == A_ADD ? LF_ADD : logic ? LF_LOGIC : LF_SUB);
+	b1(e, 4);
+	if (op != A_CMP && op != A_TEST)
+		st(e, O_GPR(dst), EAX);
+	e->pend += i->len;
+	return true;
+}
+
+/* The TU's last instruction is Jcc/JMP rel (32-bit code): EIP becomes
+ * the target or the fall-through without a handler call; a target beyond
+ * the CS limit goes through the handler for its #GP. */
+static bool emit_branch(struct em *e, const struct cpu_insn *i, unsigned k)
+{
+	bool jcc = (i->map == 0 && i->op >= 0x70 && i->op <= 0x7f) || (i->map == 1 && i->op >= 0x80 && i->op <= 0x8f);
+	bool jmp = i->map == 0 && (i->op == 0xe9 || i->op == 0xeb);
+	uint8_t *taken = NULL, *gp;
+
+	if ((!jcc && !jmp) || i->opsize != 4)
+		return false;
+	if (jcc) {
+		if (!e->flags_live) {
+			b1(e, 0x48); mov_rr(e, EDI, EBX);
+			b1(e, 0xbe); b4(e, i->op & 0xf);             /* mov esi, cc */
+			call_abs(e, (const void *)cpu_cond);
+			b1(e, 0x84); b1(e, 0xc0);                    /* test al, al */
+			taken = jcc_fwd(e, CC_NE);
+		} else {
+			taken = jcc_fwd(e, i->op & 0xf);
+		}
+		mem_arith(e, 0, O_EIP, e->pend + i->len);
+		ret_n(e, k + 1);
+		patch(e, taken);
+	}
+	ld(e, EAX, O_EIP);
+	reg_imm(e, 0, EAX, e->pend + i->len + i->imm);
+	rbx_op(e, 0x3b, EAX, O_SEG(CPU_CS, limit));          /* cmp eax, CS.limit */
+	gp = jcc_fwd(e, CC_A);
+	st(e, O_EIP, EAX);
+	ret_n(e, k + 1);
+	patch(e, gp);
+	call_insn(e, i, k, true);
+	ret_n(e, k + 1);
+	return true;
+}
+
+cpu_native jit_compile(struct cpu_jit *j, const struct cpu_insn *insn, unsigned n)
+{
+	struct em e;
+	unsigned k;
+
+	if (!j)
+		return NULL;
+	if (j->used + JIT_TU_MAX > JIT_BUF)
+		return NULL;
+	e.start = e.p = j->rw + j->used;
+	e.rx = j->rx + j->used;
+	e.pend = 0;
+	e.flags_live = false;
+	b1(&e, 0x53);                                    /* push rbx */
+	b1(&e, 0x48); mov_rr(&e, EBX, EDI);              /* mov rbx, rdi */
+	for (k = 0; k < n; k++) {
+		const struct cpu_insn *i = &insn[k];
+		bool last = k + 1 == n;
+
+		if (i->fn == cpu_op_ud || i->lock || i->adsize != 4) {
+			call_insn(&e, i, k, last);
+			continue;
+		}
+		if (last && emit_branch(&e, i, k))
+			break;
+		if (emit_reg_move(&e, i) || emit_alu(&e, i))
+			continue;
+		if (i->mod != 3 && emit_mem_move(&e, i, k))
+			continue;
+		if (emit_push_pop(&e, i, k))
+			continue;
+		call_insn(&e, i, k, last);
+	}
+	if (k == n) {
+		sync_eip(&e);
+		ret_n(&e, n);
+	}
+	j->used += (size_t)(e.p - e.start);
+	j->used = (j->used + 15) & ~(size_t)15;
+	return (cpu_native)(void *)e.rx;
+}
+
+struct cpu_jit *jit_create(void)
+{
+	struct cpu_jit *j;
+	const char *env = getenv("HOSTVM_JIT");
+	int fd;
+
+	if (env && !strcmp(env, "0"))
+		return NULL;
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return NULL;
+	fd = memfd_create("hostvm-jit", MFD_CLOEXEC);
+	if (fd < 0 || ftruncate(fd, JIT_BUF) < 0)
+		goto fail;
+	j->rw = mmap(NULL, JIT_BUF, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	j->rx = mmap(NULL, JIT_BUF, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
+	if (j->rw == MAP_FAILED || j->rx == MAP_FAILED)
+		goto fail;
+	close(fd);
+	return j;
+fail:
+	if (j->rw && j->rw != MAP_FAILED)
+		munmap(j->rw, JIT_BUF);
+	if (j->rx && j->rx != MAP_FAILED)
+		munmap(j->rx, JIT_BUF);
+	if (fd >= 0)
+		close(fd);
+	free(j);
+	return NULL;
+}
+
+void jit_destroy(struct cpu_jit *j)
+{
+	if (!j)
+		return;
+	munmap(j->rw, JIT_BUF);
+	munmap(j->rx, JIT_BUF);
+	free(j);
+}
+
+void jit_reset(struct cpu_jit *j)
+{
+	if (j)
+		j->used = 0;
+}
+
+#else  /* no native back end for this host: the threaded one runs everything */
+
+cpu_native jit_compile(struct cpu_jit *j, const struct cpu_insn *insn, unsigned n)
+{
+	(void)j; (void)insn; (void)n;
+	return NULL;
+}
+struct cpu_jit *jit_create(void) { return NULL; }
+void jit_destroy(struct cpu_jit *j) { (void)j; }
+void jit_reset(struct cpu_jit *j) { (void)j; }
+
+#endif
