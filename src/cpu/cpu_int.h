@@ -181,6 +181,11 @@ struct cpu {
 	/* Translation state (exec.c). */
 	struct cpu_tu *tu_cur;   /* TU being executed */
 	bool tu_abort;           /* current TU invalidated: stop after this insn */
+	/* Native code (jit.c) chains TU to TU by itself: it stops when this
+	 * many instructions are done, updates tu_cur as it goes, and on
+	 * returning from a TU's exit 0 or 1 stores the exit here. */
+	int32_t jit_budget;
+	uint8_t jit_exit;        /* JIT_EXIT_NONE when it returned otherwise */
 	uint64_t tlb_epoch;      /* bumped on every TLB flush the CPU causes */
 
 	struct cpu_env env;
@@ -237,7 +242,7 @@ struct cpu_insn {
 
 /* .def flags. */
 #define CPU_OPF_END 0x01    /* ends the TU */
-#define CPU_OPF_JUMP 0x02   /* direct near branch: target next_eip + imm (chainable) */
+#define CPU_OPF_JUMP 0x02   /* near branch, CS unchanged: the TU chains by EIP */
 #define CPU_OPF_LOCKOK 0x04 /* LOCK prefix allowed (with a memory destination) */
 #define CPU_ANY 0xff
 

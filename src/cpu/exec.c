@@ -15,9 +15,15 @@
  * TLB lookup are skipped.  That is only sound while the linear -> physical
  * mapping and CS are unchanged, so links (and the jump cache by linear
  * EIP) are checked against the TLB epoch, which every mapping change bumps,
- * and the successor's generation, which freeing a TU bumps.  Only TUs that
- * end in a direct branch or by length link on; far transfers and mode
- * changes end TUs that do not. */
+ * and the successor's generation, which freeing a TU bumps; a link or jump
+ * cache entry from an older epoch still serves when the execute TLB maps
+ * its EIP to the same host address.  Only TUs that end in a near branch
+ * (direct, RET or indirect: CS unchanged) or by length link on; far
+ * transfers and mode changes end TUs that do not.
+ *
+ * Hot 32-bit TUs also get native code (jit.c), which follows the same
+ * links by itself through struct jit_link, falling back to this loop
+ * whenever a link or the machine state says so. */
 #include "config.h"
 
 #include <errno.h>
@@ -63,9 +69,10 @@ struct cpu_tu {
 	uint16_t nbytes;
 	uint8_t n;
 	bool code32;
-	bool chainable;            /* ended by a direct branch or by length */
+	bool chainable;            /* ended by a near branch or by length */
 	uint32_t heat;             /* runs so far, until it is compiled */
 	cpu_native native;         /* jit.c code, or NULL: run by tu_exec() */
+	struct jit_link nlink[2];  /* where its native exits 0 and 1 chain to */
 	struct cpu_tu_link link[2]; /* [0] kept while valid, [1] replaced */
 	struct cpu_insn insn[CPU_TU_MAX];
 };
@@ -102,9 +109,13 @@ static unsigned tc_phash(gpa_t gpa)
 	return (unsigned)((gpa >> 12) & (TC_PHASH - 1));
 }
 
-static void tc_reset(struct cpu_tcache *tc)
+/* Drops every TU.  Links between native TUs die with the TLB epoch. */
+static void tc_reset(struct cpu *c)
 {
+	struct cpu_tcache *tc = c->tc;
 	unsigned k;
+
+	c->tlb_epoch++;
 
 	memset(tc->hash, 0, sizeof(tc->hash));
 	memset(tc->phash, 0, sizeof(tc->phash));
@@ -126,7 +137,7 @@ int cpu_tc_create(struct cpu *c)
 	if (!c->tc)
 		return -ENOMEM;
 	c->tc->jit = jit_create();
-	tc_reset(c->tc);
+	tc_reset(c);
 	return 0;
 }
 
@@ -139,7 +150,7 @@ void cpu_tc_destroy(struct cpu *c)
 
 void cpu_tc_flush(struct cpu *c)
 {
-	tc_reset(c->tc);
+	tc_reset(c);
 	c->tu_abort = true;
 }
 
@@ -194,6 +205,7 @@ static void drop_overlapping(struct cpu *c, struct cpu_tu *tu, bool second, gpa_
 		if (tu == c->tu_cur)
 			c->tu_abort = true;
 		tu_free(c->tc, tu);
+		c->tlb_epoch++;         /* native links into it die */
 		*hit = true;
 	}
 }
@@ -400,7 +412,7 @@ static struct cpu_tu *tu_lookup(struct cpu *c)
 		return &tc->scratch;
 	}
 	if (!tc->free) {
-		tc_reset(tc);
+		tc_reset(c);
 		c->tu_abort = false;
 	}
 	tu = tc->free;
@@ -471,38 +483,44 @@ static unsigned tu_exec(struct cpu *c, struct cpu_tu *tu, unsigned max)
 
 /* The code buffer is full: every TU goes back to the threaded back end
  * until it is hot again.  Only between TUs, with no native code running. */
-static void jit_flush(struct cpu_tcache *tc)
+static void jit_flush(struct cpu *c)
 {
 	unsigned k;
 
 	for (k = 0; k < TC_POOL; k++)
-		tc->pool[k].native = NULL;
-	jit_reset(tc->jit);
+		c->tc->pool[k].native = NULL;
+	jit_reset(c->tc->jit);
+	c->tlb_epoch++;
 }
 
-/* Runs tu natively, compiling it once it is hot (32-bit code, cached). */
-static unsigned tu_native(struct cpu *c, struct cpu_tu *tu)
-{
-	unsigned n;
-
-	c->tu_cur = tu;
-	c->tu_abort = false;
-	n = tu->native(c);
-	c->tu_cur = NULL;
-	return n;
-}
-
+/* Compiles tu once it is hot (cached 32-bit code). */
 static void tu_heat(struct cpu *c, struct cpu_tu *tu)
 {
 	struct cpu_tcache *tc = c->tc;
+	struct jit_link *links = tu->chainable ? tu->nlink : NULL;
 
 	if (!tc->jit || !tu->host || !tu->code32 || ++tu->heat < JIT_HOT)
 		return;
-	tu->native = jit_compile(tc->jit, tu->insn, tu->n);
+	memset(tu->nlink, 0, sizeof(tu->nlink));
+	tu->native = jit_compile(tc->jit, tu->insn, tu->n, links, c->pm_gen);
 	if (!tu->native) {
-		jit_flush(tc);
-		tu->native = jit_compile(tc->jit, tu->insn, tu->n);
+		jit_flush(c);
+		tu->native = jit_compile(tc->jit, tu->insn, tu->n, links, c->pm_gen);
 	}
+}
+
+/* Runs tu's native code, which may chain on through other TUs; returns
+ * the TU that ran last. */
+static struct cpu_tu *tu_run_native(struct cpu *c, struct cpu_tu *tu, uint64_t stop)
+{
+	c->jit_budget = (int32_t)(stop - c->stats.insns);
+	c->jit_exit = JIT_EXIT_NONE;
+	c->tu_cur = tu;
+	c->tu_abort = false;
+	c->stats.insns += tu->native(c);
+	tu = c->tu_cur;
+	c->tu_cur = NULL;
+	return tu;
 }
 
 /* Sleeps until a kick or the next timer deadline (HLT). */
@@ -593,7 +611,16 @@ static void cpu_take_interrupt(struct cpu *c)
 	}
 }
 
-/* The linked successor of prev for CS:EIP (direct branches chain). */
+/* Is tu still what linear lin runs although the TLB epoch moved on (a CR3
+ * load, INVLPG)?  It is when the execute TLB maps lin to tu's first byte,
+ * which is what tu_lookup() would search the cache with (a TU running
+ * onto a second page would need that page checked too). */
+static bool tu_still_mapped(struct cpu *c, uint32_t lin, const struct cpu_tu *tu)
+{
+	return !tu->host2 && mmu_fast(&c->mmu, lin, MMU_X | c->mmu_user) == (uint8_t *)tu->host;
+}
+
+/* The linked successor of prev for CS:EIP. */
 static struct cpu_tu *chain_next(struct cpu *c, struct cpu_tu *prev)
 {
 	unsigned k;
@@ -601,8 +628,10 @@ static struct cpu_tu *chain_next(struct cpu *c, struct cpu_tu *prev)
 	for (k = 0; k < 2; k++) {
 		struct cpu_tu_link *l = &prev->link[k];
 
-		if (l->tu && l->eip == c->eip && l->gen == l->tu->gen && l->epoch == c->tlb_epoch &&
-		    l->tu->code32 == c->code32) {
+		if (l->tu && l->eip == c->eip && l->gen == l->tu->gen && l->tu->code32 == c->code32 &&
+		    (l->epoch == c->tlb_epoch ||
+		     tu_still_mapped(c, c->seg[CPU_CS].base + c->eip, l->tu))) {
+			l->epoch = c->tlb_epoch;
 			c->stats.tu_lookups++;
 			c->stats.tu_hits++;
 			return l->tu;
@@ -633,9 +662,10 @@ static struct cpu_tu *tu_find(struct cpu *c)
 	struct cpu_jc_entry *e = &c->tc->jc[(lin ^ (lin >> 12)) & (TC_JCACHE - 1)];
 	struct cpu_tu *tu = e->tu;
 
-	if (tu && e->lin == lin && e->epoch == c->tlb_epoch && e->gen == tu->gen &&
-	    tu->code32 == c->code32 && c->eip + tu->nbytes - 1u <= c->seg[CPU_CS].limit &&
-	    c->eip <= c->seg[CPU_CS].limit) {
+	if (tu && e->lin == lin && e->gen == tu->gen && tu->code32 == c->code32 &&
+	    c->eip + tu->nbytes - 1u <= c->seg[CPU_CS].limit && c->eip <= c->seg[CPU_CS].limit &&
+	    (e->epoch == c->tlb_epoch || tu_still_mapped(c, lin, tu))) {
+		e->epoch = c->tlb_epoch;
 		c->stats.tu_lookups++;
 		c->stats.tu_hits++;
 		return tu;
@@ -657,6 +687,7 @@ static void cpu_run_slice(struct cpu *c)
 	uint64_t stop = c->stats.insns + CPU_TIMER_SLICE, gen = *c->pm_gen;
 	struct cpu_tu *prev = NULL;
 	uint32_t prev_gen = 0;
+	unsigned prev_exit = JIT_EXIT_NONE;    /* prev's native exit, if it took one */
 
 	/* A test's instruction budget ends the slice early, at a TU boundary. */
 	if (c->insn_limit && c->insn_limit < stop)
@@ -664,7 +695,7 @@ static void cpu_run_slice(struct cpu *c)
 	while (c->stats.insns < stop) {
 		uint64_t epoch = c->tlb_epoch;
 		bool shadow = c->shadow;
-		struct cpu_tu *tu;
+		struct cpu_tu *tu, *link_from;
 
 		/* prev may have been freed (SMC, a full pool) since it ran. */
 		if (prev && prev->gen != prev_gen)
@@ -676,6 +707,7 @@ static void cpu_run_slice(struct cpu *c)
 			if (prev)
 				chain_add(c, prev, tu);
 		}
+		link_from = prev_exit != JIT_EXIT_NONE ? prev : NULL;
 		prev = tu->chainable && tu->host ? tu : NULL;
 		prev_gen = tu->gen;
 		c->shadow = false;
@@ -695,7 +727,23 @@ static void cpu_run_slice(struct cpu *c)
 		}
 		if (!tu->native)
 			tu_heat(c, tu);
-		c->stats.insns += tu->native ? tu_native(c, tu) : tu_exec(c, tu, tu->n);
+		if (tu->native && link_from) {
+			struct jit_link *l = &link_from->nlink[prev_exit];
+
+			l->epoch = c->tlb_epoch;
+			l->eip = c->eip;
+			l->tu = tu;
+			l->code = (uint8_t *)(uintptr_t)tu->native + JIT_PROLOGUE;
+		}
+		if (tu->native) {
+			tu = tu_run_native(c, tu, stop);
+			prev_exit = c->jit_exit;
+			prev = tu->chainable && !c->tu_abort ? tu : NULL;
+			prev_gen = tu->gen;
+		} else {
+			c->stats.insns += tu_exec(c, tu, tu->n);
+			prev_exit = JIT_EXIT_NONE;
+		}
 		if (!tu->host || c->halted || (c->irq && (c->eflags & CPU_IF)) || c->nmi_pending ||
 		    shadow || c->shadow || atomic_load(&c->exit_req) || c->shutdown ||
 		    epoch != c->tlb_epoch)

@@ -38,9 +38,9 @@
 #include "cpu/jit.h"
 
 #define JIT_BUF (64u << 20)
-/* Room one TU's code can need at most (12 instructions, each under 200
+/* Room one TU's code can need at most (12 instructions, each under 250
  * bytes, plus the epilogues). */
-#define JIT_TU_MAX 4096
+#define JIT_TU_MAX 8192
 
 struct cpu_jit {
 	uint8_t *rw, *rx;
@@ -60,6 +60,15 @@ struct cpu_jit {
 #define O_SEG(s, f) ((int32_t)(offsetof(struct cpu, seg) + sizeof(struct cpu_segreg) * (s) + \
 			       offsetof(struct cpu_segreg, f)))
 #define O_TLB ((int32_t)offsetof(struct cpu, mmu.tlb))
+#define O_EFLAGS ((int32_t)offsetof(struct cpu, eflags))
+#define O_EPOCH ((int32_t)offsetof(struct cpu, tlb_epoch))
+#define O_MMU_GEN ((int32_t)offsetof(struct cpu, mmu.gen))
+#define O_INSNS ((int32_t)offsetof(struct cpu, stats.insns))
+#define O_TU_CUR ((int32_t)offsetof(struct cpu, tu_cur))
+#define O_BUDGET ((int32_t)offsetof(struct cpu, jit_budget))
+#define O_EXIT ((int32_t)offsetof(struct cpu, jit_exit))
+#define O_IRQ ((int32_t)offsetof(struct cpu, irq))
+#define O_B(f) ((int32_t)offsetof(struct cpu, f))
 
 enum { EAX, ECX, EDX, EBX, ESP_, EBP, ESI, EDI };
 
@@ -69,6 +78,8 @@ struct em {
 	uint8_t *rx;           /* start in the rx view */
 	uint32_t pend;         /* bytes EIP lags behind */
 	bool flags_live;       /* host flags = guest arithmetic flags */
+	struct jit_link *links; /* NULL: the TU does not chain */
+	const uint64_t *pm_gen;
 };
 
 static void b1(struct em *e, unsigned v) { *e->p++ = (uint8_t)v; }
@@ -161,6 +172,69 @@ static void ret_n(struct em *e, unsigned n)
 	b4(e, n);
 	b1(e, 0x5b);            /* pop rbx */
 	b1(e, 0xc3);
+}
+
+/* The end of the TU with EIP final in memory: through exit j (0 or 1) to
+ * the linked TU when the link and the machine state allow, else back to
+ * the run loop, saying which exit it was. */
+static void tu_exit(struct em *e, unsigned j, unsigned n)
+{
+	static const int32_t stop_flags[] = {
+		O_B(halted), O_B(shadow), O_B(shutdown), O_B(nmi_pending), O_B(exit_req)
+	};
+	uint8_t *back[12], *no_irq;
+	unsigned nb = 0, k;
+	int32_t l = (int32_t)(sizeof(struct jit_link) * j);
+
+	if (!e->links) {
+		ret_n(e, n);
+		return;
+	}
+	b1(e, 0x48); b1(e, 0xb9); b8(e, (uint64_t)(uintptr_t)e->links);  /* mov rcx, links */
+	b1(e, 0x48); ld(e, EAX, O_EPOCH);                                 /* mov rax, epoch */
+	b1(e, 0x48); b1(e, 0x3b); b1(e, 0x81);                            /* cmp rax, [rcx+l] */
+	b4(e, (uint32_t)(l + (int32_t)offsetof(struct jit_link, epoch)));
+	back[nb++] = jcc_fwd(e, CC_NE);
+	ld(e, EAX, O_EIP);
+	b1(e, 0x3b); b1(e, 0x81);                                         /* cmp eax, [rcx+l] */
+	b4(e, (uint32_t)(l + (int32_t)offsetof(struct jit_link, eip)));
+	back[nb++] = jcc_fwd(e, CC_NE);
+	mem_arith(e, 5, O_BUDGET, n);
+	back[nb++] = jcc_fwd(e, CC_LE);
+	for (k = 0; k < sizeof(stop_flags) / sizeof(stop_flags[0]); k++) {
+		rbx_op(e, 0x80, 7, stop_flags[k]);                        /* cmp byte [..], 0 */
+		b1(e, 0);
+		back[nb++] = jcc_fwd(e, CC_NE);
+	}
+	rbx_op(e, 0xf6, 0, O_EFLAGS + 1);                                 /* test byte: TF */
+	b1(e, CPU_TF >> 8);
+	back[nb++] = jcc_fwd(e, CC_NE);
+	rbx_op(e, 0x83, 7, O_IRQ);                                        /* cmp dword irq, 0 */
+	b1(e, 0);
+	no_irq = jcc_fwd(e, CC_E);
+	rbx_op(e, 0xf6, 0, O_EFLAGS + 1);                                 /* test byte: IF */
+	b1(e, CPU_IF >> 8);
+	back[nb++] = jcc_fwd(e, CC_NE);
+	patch(e, no_irq);
+	b1(e, 0x48); b1(e, 0xb8); b8(e, (uint64_t)(uintptr_t)e->pm_gen); /* mov rax, pm_gen */
+	b1(e, 0x48); b1(e, 0x8b); b1(e, 0x00);                            /* mov rax, [rax] */
+	b1(e, 0x48); rbx_op(e, 0x3b, EAX, O_MMU_GEN);                     /* cmp rax, mmu.gen */
+	back[nb++] = jcc_fwd(e, CC_NE);
+	b1(e, 0x48); rbx_op(e, 0x81, 0, O_INSNS);                         /* add qword insns, n */
+	b4(e, n);
+	b1(e, 0x48); rbx_op(e, 0x83, 0, O_B(stats.tu_lookups)); b1(e, 1); /* add qword .., 1 */
+	b1(e, 0x48); rbx_op(e, 0x83, 0, O_B(stats.tu_hits)); b1(e, 1);
+	b1(e, 0x48); b1(e, 0x8b); b1(e, 0x81);                            /* mov rax, [rcx+l.tu] */
+	b4(e, (uint32_t)(l + (int32_t)offsetof(struct jit_link, tu)));
+	b1(e, 0x48); st(e, O_TU_CUR, EAX);
+	b1(e, 0xff); b1(e, 0xa1);                                         /* jmp [rcx+l.code] */
+	b4(e, (uint32_t)(l + (int32_t)offsetof(struct jit_link, code)));
+	for (k = 0; k < nb; k++)
+		patch(e, back[k]);
+	rbx_op(e, 0xc6, 0, O_EXIT);                                       /* mov byte exit, j */
+	b1(e, j);
+	ret_n(e, n);
+	e->flags_live = false;
 }
 
 static void call_abs(struct em *e, const void *fn)
@@ -303,19 +377,35 @@ static bool emit_mem_move(struct em *e, const struct cpu_insn *i, unsigned k)
 	unsigned n, size;
 	bool store;
 
-	if (i->map == 0 && (i->op == 0x8b || i->op == 0x89) && i->opsize == 4)
+	if (i->map == 0 && (i->op == 0x8b || i->op == 0x89 || i->op == 0xa1 || i->op == 0xa3 ||
+			    (i->op == 0xc7 && i->reg == 0)) && i->opsize == 4)
 		size = 4;
-	else if (i->map == 0 && (i->op == 0x8a || i->op == 0x88))
+	else if (i->map == 0 && (i->op == 0x8a || i->op == 0x88 || (i->op == 0xc6 && i->reg == 0)))
 		size = 1;
 	else if (i->map == 1 && (i->op == 0xb6 || i->op == 0xb7) && i->opsize == 4)
 		size = i->op == 0xb6 ? 1 : 2;
 	else
 		return false;
-	store = i->map == 0 && (i->op == 0x89 || i->op == 0x88);
+	store = i->map == 0 && (i->op == 0x89 || i->op == 0x88 || i->op == 0xa3 || i->op == 0xc7 ||
+				i->op == 0xc6);
 	sync_eip(e);
 	emit_ea(e, i);
 	n = emit_fast_addr(e, i->seg, size, store ? MMU_W : MMU_R, slow);
-	if (store) {
+	if (i->op == 0xc7 || i->op == 0xc6) {
+		b1(e, 0xb8);
+		b4(e, i->imm);                                          /* mov eax, imm */
+		if (size == 4) {
+			b1(e, 0x89); b1(e, 0x04); b1(e, 0x11);
+		} else {
+			b1(e, 0x88); b1(e, 0x04); b1(e, 0x11);
+		}
+	} else if (i->op == 0xa3) {
+		ld(e, EAX, O_GPR(CPU_EAX));
+		b1(e, 0x89); b1(e, 0x04); b1(e, 0x11);
+	} else if (i->op == 0xa1) {
+		b1(e, 0x8b); b1(e, 0x04); b1(e, 0x11);
+		st(e, O_GPR(CPU_EAX), EAX);
+	} else if (store) {
 		if (size == 4) {
 			ld(e, EAX, O_GPR(i->reg));
 			b1(e, 0x89); b1(e, 0x04); b1(e, 0x11);          /* mov [rcx+rdx], eax */
@@ -402,49 +492,75 @@ static bool emit_reg_move(struct em *e, const struct cpu_insn *i)
 /* ALU operations by their /r number: ADD OR - - AND SUB XOR CMP; 8 = TEST. */
 enum { A_ADD = 0, A_OR = 1, A_AND = 4, A_SUB = 5, A_XOR = 6, A_CMP = 7, A_TEST = 8 };
 
-/* 32-bit ALU on registers and immediates.  The host instruction computes
- * the result and the flags; the lazy record is what alu.c would store. */
-static bool emit_alu(struct em *e, const struct cpu_insn *i)
+/* 32-bit ALU, the r/m operand a register or memory.  The host instruction
+ * computes the result and the flags; the lazy record is what alu.c would
+ * store.  A memory destination is read and written through one soft-TLB
+ * lookup of a writable page, as cpu_rmw_read() then cpu_write() would. */
+static bool emit_alu(struct em *e, const struct cpu_insn *i, unsigned k)
 {
-	unsigned op, dst, src = 0, opc;
-	bool imm = false, logic;
+	unsigned op, reg = 0, opc, n = 0;
+	bool imm = false, logic, rm_dst;   /* rm_dst: the r/m operand is a (a OP= b) */
+	bool mem = i->mod != 3 && i->has_modrm;
+	uint8_t *slow[8];
 
 	if (i->map != 0 || i->opsize != 4)
 		return false;
 	if (i->op < 0x40 && ((i->op & 7) == 1 || (i->op & 7) == 3 || (i->op & 7) == 5)) {
 		op = i->op >> 3;
 		if ((i->op & 7) == 5) {
-			dst = CPU_EAX;
+			reg = CPU_EAX;
 			imm = true;
-		} else if (i->mod != 3) {
-			return false;
-		} else if ((i->op & 7) == 1) {
-			dst = i->rm;
-			src = i->reg;
+			rm_dst = false;
+			mem = false;
 		} else {
-			dst = i->reg;
-			src = i->rm;
+			reg = i->reg;
+			rm_dst = (i->op & 7) == 1;
 		}
-	} else if ((i->op == 0x81 || i->op == 0x83) && i->mod == 3) {
+	} else if (i->op == 0x81 || i->op == 0x83) {
 		op = i->reg;
-		dst = i->rm;
 		imm = true;
-	} else if (i->op == 0x85 && i->mod == 3) {
+		rm_dst = true;
+	} else if (i->op == 0x85) {
 		op = A_TEST;
-		dst = i->rm;
-		src = i->reg;
+		reg = i->reg;
+		rm_dst = true;
 	} else {
 		return false;
 	}
 	if (op == 2 || op == 3)
 		return false;                 /* ADC, SBB: need CF */
 	logic = op == A_OR || op == A_AND || op == A_XOR || op == A_TEST;
-	ld(e, EAX, O_GPR(dst));
-	if (imm) {
-		b1(e, 0xb9);
-		b4(e, i->imm);                /* mov ecx, imm */
+	if (mem) {
+		bool writes = rm_dst && op != A_CMP && op != A_TEST;
+
+		sync_eip(e);
+		emit_ea(e, i);
+		n = emit_fast_addr(e, i->seg, 4, writes ? MMU_W : MMU_R, slow);
+		b1(e, 0x48); b1(e, 0x01); b1(e, 0xca);            /* add rdx, rcx */
+	}
+	/* eax = a, ecx = b */
+	if (rm_dst) {
+		if (mem) {
+			b1(e, 0x8b); b1(e, 0x02);                 /* mov eax, [rdx] */
+		} else {
+			ld(e, EAX, O_GPR(i->rm));
+		}
+		if (imm) {
+			b1(e, 0xb9);
+			b4(e, i->imm);                            /* mov ecx, imm */
+		} else {
+			ld(e, ECX, O_GPR(reg));
+		}
 	} else {
-		ld(e, ECX, O_GPR(src));
+		ld(e, EAX, O_GPR(reg));
+		if (imm) {
+			b1(e, 0xb9);
+			b4(e, i->imm);
+		} else if (mem) {
+			b1(e, 0x8b); b1(e, 0x0a);                 /* mov ecx, [rdx] */
+		} else {
+			ld(e, ECX, O_GPR(i->rm));
+		}
 	}
 	if (logic) {
 		st_imm(e, O_LF(s1), 0);
@@ -455,27 +571,37 @@ static bool emit_alu(struct em *e, const struct cpu_insn *i)
 	}
 	st_imm(e, O_LF(aux), 0);
 	opc = op == A_TEST ? 0x85 : (op << 3) | 1;
-	b1(e, opc);
-	b1(e, 0xc0 | (ECX << 3) | EAX);      /* op eax, ecx */
-	e->flags_live = true;
 	if (op == A_CMP || op == A_TEST) {
-		/* CMP and TEST leave their result in the record only; the
-		 * host instruction that computes it sets the same flags. */
-		mov_rr(e, EDX, EAX);
-		b1(e, op == A_CMP ? 0x2b : 0x23);
-		b1(e, 0xd1);                     /* sub/and edx, ecx */
-		st(e, O_LF(res), EDX);
+		/* CMP and TEST leave their result in the record only; the host
+		 * instruction that computes it sets the same flags. */
+		mov_rr(e, ESI, EAX);
+		b1(e, op == A_CMP ? 0x29 : 0x21);
+		b1(e, 0xc0 | (ECX << 3) | ESI);      /* sub/and esi, ecx */
+		st(e, O_LF(res), ESI);
 	} else {
+		b1(e, opc);
+		b1(e, 0xc0 | (ECX << 3) | EAX);      /* op eax, ecx */
 		st(e, O_LF(res), EAX);
 	}
+	e->flags_live = true;
 	/* mov word [rbx+lf.op], op | size << 8 (op and size are adjacent). */
 	b1(e, 0x66);
 	rbx_op(e, 0xc7, 0, O_LF(op));
 	b1(e, op == A_ADD ? LF_ADD : logic ? LF_LOGIC : LF_SUB);
 	b1(e, 4);
-	if (op != A_CMP && op != A_TEST)
-		st(e, O_GPR(dst), EAX);
-	e->pend += i->len;
+	if (op != A_CMP && op != A_TEST) {
+		if (!rm_dst) {
+			st(e, O_GPR(reg), EAX);
+		} else if (mem) {
+			b1(e, 0x89); b1(e, 0x02);         /* mov [rdx], eax */
+		} else {
+			st(e, O_GPR(i->rm), EAX);
+		}
+	}
+	if (mem)
+		emit_slow(e, i, k, slow, n);      /* host flags are lost there */
+	else
+		e->pend += i->len;
 	return true;
 }
 
@@ -501,7 +627,7 @@ static bool emit_branch(struct em *e, const struct cpu_insn *i, unsigned k)
 			taken = jcc_fwd(e, i->op & 0xf);
 		}
 		mem_arith(e, 0, O_EIP, e->pend + i->len);
-		ret_n(e, k + 1);
+		tu_exit(e, 0, k + 1);
 		patch(e, taken);
 	}
 	ld(e, EAX, O_EIP);
@@ -509,14 +635,60 @@ static bool emit_branch(struct em *e, const struct cpu_insn *i, unsigned k)
 	rbx_op(e, 0x3b, EAX, O_SEG(CPU_CS, limit));          /* cmp eax, CS.limit */
 	gp = jcc_fwd(e, CC_A);
 	st(e, O_EIP, EAX);
-	ret_n(e, k + 1);
+	tu_exit(e, 1, k + 1);
 	patch(e, gp);
 	call_insn(e, i, k, true);
 	ret_n(e, k + 1);
 	return true;
 }
 
-cpu_native jit_compile(struct cpu_jit *j, const struct cpu_insn *insn, unsigned n)
+/* CALL rel32 and RET [imm16] ending the TU, on a 32-bit stack: the
+ * stack access and the target check inline, everything else (16-bit
+ * stack, faults) through the handler. */
+static bool emit_call_ret(struct em *e, const struct cpu_insn *i, unsigned k)
+{
+	bool call = i->op == 0xe8;
+	uint8_t *slow[10], *done;
+	unsigned n = 0, j;
+
+	if (i->map != 0 || (i->op != 0xe8 && i->op != 0xc3 && i->op != 0xc2) || i->opsize != 4)
+		return false;
+	sync_eip(e);
+	rbx_op(e, 0x80, 7, O_STACK32);
+	b1(e, 0);
+	slow[n++] = jcc_fwd(e, CC_E);
+	ld(e, EAX, O_GPR(CPU_ESP));
+	if (call)
+		reg_imm(e, 5, EAX, 4);
+	n += emit_fast_addr(e, CPU_SS, 4, call ? MMU_W : MMU_R, slow + n);
+	if (call) {
+		ld(e, EAX, O_EIP);
+		reg_imm(e, 0, EAX, i->len + i->imm);                  /* the target */
+	} else {
+		b1(e, 0x8b); b1(e, 0x04); b1(e, 0x11);                /* mov eax, [rcx+rdx] */
+	}
+	rbx_op(e, 0x3b, EAX, O_SEG(CPU_CS, limit));
+	slow[n++] = jcc_fwd(e, CC_A);
+	if (call) {
+		ld(e, ESI, O_EIP);
+		reg_imm(e, 0, ESI, i->len);                           /* the return address */
+		b1(e, 0x89); b1(e, 0x34); b1(e, 0x11);                /* mov [rcx+rdx], esi */
+		mem_arith(e, 5, O_GPR(CPU_ESP), 4);
+	} else {
+		mem_arith(e, 0, O_GPR(CPU_ESP), 4 + (i->op == 0xc2 ? (i->imm & 0xffff) : 0));
+	}
+	st(e, O_EIP, EAX);
+	done = jmp_fwd(e);
+	for (j = 0; j < n; j++)
+		patch(e, slow[j]);
+	call_insn(e, i, k, true);
+	patch(e, done);
+	tu_exit(e, 1, k + 1);
+	return true;
+}
+
+cpu_native jit_compile(struct cpu_jit *j, const struct cpu_insn *insn, unsigned n,
+		       struct jit_link *links, const uint64_t *pm_gen)
 {
 	struct em e;
 	unsigned k;
@@ -529,6 +701,8 @@ cpu_native jit_compile(struct cpu_jit *j, const struct cpu_insn *insn, unsigned 
 	e.rx = j->rx + j->used;
 	e.pend = 0;
 	e.flags_live = false;
+	e.links = links;
+	e.pm_gen = pm_gen;
 	b1(&e, 0x53);                                    /* push rbx */
 	b1(&e, 0x48); mov_rr(&e, EBX, EDI);              /* mov rbx, rdi */
 	for (k = 0; k < n; k++) {
@@ -539,19 +713,20 @@ cpu_native jit_compile(struct cpu_jit *j, const struct cpu_insn *insn, unsigned 
 			call_insn(&e, i, k, last);
 			continue;
 		}
-		if (last && emit_branch(&e, i, k))
+		if (last && (emit_branch(&e, i, k) || emit_call_ret(&e, i, k)))
 			break;
-		if (emit_reg_move(&e, i) || emit_alu(&e, i))
+		if (emit_reg_move(&e, i) || emit_alu(&e, i, k))
 			continue;
-		if (i->mod != 3 && emit_mem_move(&e, i, k))
+		if ((i->mod != 3 || !i->has_modrm) && emit_mem_move(&e, i, k))
 			continue;
 		if (emit_push_pop(&e, i, k))
 			continue;
 		call_insn(&e, i, k, last);
 	}
 	if (k == n) {
+		/* Ended by length (exit 0) or by a handler's transfer (exit 1). */
 		sync_eip(&e);
-		ret_n(&e, n);
+		tu_exit(&e, (insn[n - 1].flags & CPU_OPF_END) ? 1 : 0, n);
 	}
 	j->used += (size_t)(e.p - e.start);
 	j->used = (j->used + 15) & ~(size_t)15;
@@ -606,9 +781,10 @@ void jit_reset(struct cpu_jit *j)
 
 #else  /* no native back end for this host: the threaded one runs everything */
 
-cpu_native jit_compile(struct cpu_jit *j, const struct cpu_insn *insn, unsigned n)
+cpu_native jit_compile(struct cpu_jit *j, const struct cpu_insn *insn, unsigned n,
+		       struct jit_link *links, const uint64_t *pm_gen)
 {
-	(void)j; (void)insn; (void)n;
+	(void)j; (void)insn; (void)n; (void)links; (void)pm_gen;
 	return NULL;
 }
 struct cpu_jit *jit_create(void) { return NULL; }

@@ -9,13 +9,32 @@ struct cpu_jit;
 /* Runs a compiled TU; returns how many of its instructions completed. */
 typedef unsigned (*cpu_native)(struct cpu *c);
 
+/* A native TU's exit 0 (fall-through, end by length) or 1 (branch taken,
+ * CALL) jumps straight into the next TU's code while its link is valid:
+ * same TLB epoch (which freeing a TU or native code also bumps) and EIP,
+ * and nothing for the run loop to do (interrupt, halt, exit request,
+ * memory map change, instruction budget). */
+struct jit_link {
+	uint64_t epoch;
+	void *tu;               /* the successor (struct cpu_tu *) */
+	void *code;             /* its native code past the prologue */
+	uint32_t eip;
+};
+#define JIT_EXIT_NONE 0xff
+/* Bytes of a TU function's prologue that a chained jump skips. */
+#define JIT_PROLOGUE 4
+
 /* NULL when there is no native back end (other hosts, HOSTVM_JIT=0, no
  * memory): the threaded back end then runs everything. */
 struct cpu_jit *jit_create(void);
 void jit_destroy(struct cpu_jit *j);
 /* Compiles the n instructions of a TU (their IR must outlive the code);
- * NULL when the code buffer is full (jit_reset it, between TUs). */
-cpu_native jit_compile(struct cpu_jit *j, const struct cpu_insn *insn, unsigned n);
+ * NULL when the code buffer is full (jit_reset it, between TUs).  A TU
+ * that may chain (ended by a direct branch or by length) passes its
+ * links[2], which live as long as its code, else NULL; pm_gen is the pmap
+ * generation the run loop watches. */
+cpu_native jit_compile(struct cpu_jit *j, const struct cpu_insn *insn, unsigned n,
+		       struct jit_link *links, const uint64_t *pm_gen);
 /* Forgets all code: every cpu_native handed out is dead. */
 void jit_reset(struct cpu_jit *j);
 
