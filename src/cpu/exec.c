@@ -36,8 +36,8 @@
 #include "cpu/jit.h"
 #include "vclock.h"
 
-#define TC_POOL 16384
-#define TC_HASH 16384              /* power of two */
+#define TC_POOL 65536
+#define TC_HASH 65536              /* power of two */
 #define TC_PHASH 4096              /* power of two */
 /* Timers and the exit flag are looked at least this often (instructions). */
 #define CPU_TIMER_SLICE 4096

@@ -42,9 +42,17 @@
  * bytes, plus the epilogues). */
 #define JIT_TU_MAX 8192
 
+#define JIT_THUNKS 1024           /* power of two, > the number of handlers */
+
 struct cpu_jit {
 	uint8_t *rw, *rx;
 	size_t used;
+	/* Made at the start of a fresh buffer (ready): */
+	bool ready;
+	const uint64_t *pm_gen;
+	uintptr_t exit_stub;
+	uintptr_t mem_stub[6][3][2];  /* [segment][size 1, 2, 4][read, write] */
+	struct { cpu_handler fn; uintptr_t at; } thunk[JIT_THUNKS];
 };
 
 #if defined(__x86_64__) && defined(__linux__)
@@ -72,22 +80,47 @@ struct cpu_jit {
 
 enum { EAX, ECX, EDX, EBX, ESP_, EBP, ESI, EDI };
 
+enum { CC_O, CC_NO, CC_B, CC_AE, CC_E, CC_NE, CC_BE, CC_A, CC_S, CC_NS, CC_P, CC_NP,
+       CC_L, CC_GE, CC_LE, CC_G };
+
+/* Out-of-line code of a TU, emitted after its body so that the body stays
+ * dense: the handler call of an inline form off its fast path, or the
+ * return after a handler invalidated the TU. */
+enum cold_kind { COLD_ABORT, COLD_SLOW, COLD_SLOW_END };
+struct cold {
+	enum cold_kind kind;
+	const struct cpu_insn *i;
+	unsigned k;              /* instruction index in the TU */
+	uint32_t pre;            /* COLD_SLOW_END: EIP lag to make up first */
+	uint8_t *from[4];        /* jcc rel32 fields to point here */
+	unsigned nfrom;
+	uint8_t *resume;         /* COLD_SLOW: where the body goes on */
+};
+
+static uintptr_t jit_thunk_of(struct cpu_jit *j, cpu_handler fn);
+
 /* Emission state for one TU. */
 struct em {
+	struct cpu_jit *j;
 	uint8_t *p, *start;    /* write position and start, in the rw view */
 	uint8_t *rx;           /* start in the rx view */
 	uint32_t pend;         /* bytes EIP lags behind */
 	bool flags_live;       /* host flags = guest arithmetic flags */
 	struct jit_link *links; /* NULL: the TU does not chain */
-	const uint64_t *pm_gen;
+	unsigned n;            /* instructions in the TU */
+	struct cold cold[2 * CPU_TU_MAX];
+	unsigned ncold;
 };
 
 static void b1(struct em *e, unsigned v) { *e->p++ = (uint8_t)v; }
 static void b4(struct em *e, uint32_t v) { memcpy(e->p, &v, 4); e->p += 4; }
 static void b8(struct em *e, uint64_t v) { memcpy(e->p, &v, 8); e->p += 8; }
 
-/* Host address (rx view) of the current write position. */
-static uintptr_t here(const struct em *e) { return (uintptr_t)(e->rx + (e->p - e->start)); }
+/* Host address (rx view) of a write position. */
+static uintptr_t rx_of(const struct em *e, const uint8_t *p)
+{
+	return (uintptr_t)(e->rx + (p - e->start));
+}
 
 /* op reg, [rbx + d32] (or op [rbx + d32], reg) with a one-byte opcode. */
 static void rbx_op(struct em *e, unsigned opc, unsigned reg, int32_t d)
@@ -107,20 +140,28 @@ static void st_imm(struct em *e, int32_t d, uint32_t v)
 	b4(e, v);
 }
 
-/* add/sub dword [rbx + d], imm32 (ext 0 = add, 5 = sub) */
+static bool is_imm8(uint32_t v) { return (int32_t)v == (int8_t)v; }
+
+/* add/sub/... dword [rbx + d], imm (ext: 0 add, 5 sub, 7 cmp) */
 static void mem_arith(struct em *e, unsigned ext, int32_t d, uint32_t v)
 {
-	rbx_op(e, 0x81, ext, d);
-	b4(e, v);
+	rbx_op(e, is_imm8(v) ? 0x83 : 0x81, ext, d);
+	if (is_imm8(v))
+		b1(e, v);
+	else
+		b4(e, v);
 	e->flags_live = false;
 }
 
-/* op reg, imm32 with 81 /ext */
+/* op reg, imm with 83/81 /ext */
 static void reg_imm(struct em *e, unsigned ext, unsigned reg, uint32_t v)
 {
-	b1(e, 0x81);
+	b1(e, is_imm8(v) ? 0x83 : 0x81);
 	b1(e, 0xc0 | (ext << 3) | reg);
-	b4(e, v);
+	if (is_imm8(v))
+		b1(e, v);
+	else
+		b4(e, v);
 	e->flags_live = false;
 }
 
@@ -130,7 +171,13 @@ static void mov_rr(struct em *e, unsigned dst, unsigned src)
 	b1(e, 0xc0 | (src << 3) | dst);
 }
 
-/* Forward jump with a rel32 to patch; returns the patch position. */
+static void mov_imm(struct em *e, unsigned reg, uint32_t v)
+{
+	b1(e, 0xb8 + reg);
+	b4(e, v);
+}
+
+/* Forward jumps with a rel32 to patch; they return the field. */
 static uint8_t *jcc_fwd(struct em *e, unsigned cc)
 {
 	b1(e, 0x0f);
@@ -146,15 +193,32 @@ static uint8_t *jmp_fwd(struct em *e)
 	return e->p - 4;
 }
 
-static void patch(struct em *e, uint8_t *at)
+static void patch_to(uint8_t *at, const uint8_t *to)
 {
-	int32_t rel = (int32_t)(e->p - (at + 4));
+	int32_t rel = (int32_t)(to - (at + 4));
 
 	memcpy(at, &rel, 4);
 }
 
-enum { CC_O, CC_NO, CC_B, CC_AE, CC_E, CC_NE, CC_BE, CC_A, CC_S, CC_NS, CC_P, CC_NP,
-       CC_L, CC_GE, CC_LE, CC_G };
+static void patch(struct em *e, uint8_t *at) { patch_to(at, e->p); }
+
+/* jmp/call rel32 to a host address (all stubs live in the same buffer;
+ * handlers may be further away: then through rax). */
+static void jump_abs(struct em *e, unsigned opc, uintptr_t to)
+{
+	intptr_t rel = (intptr_t)to - (intptr_t)(rx_of(e, e->p) + 5);
+
+	if (rel == (int32_t)rel) {
+		b1(e, opc);
+		b4(e, (uint32_t)(int32_t)rel);
+	} else {
+		b1(e, 0x48); b1(e, 0xb8); b8(e, (uint64_t)to);         /* mov rax, to */
+		b1(e, 0xff); b1(e, opc == 0xe8 ? 0xd0 : 0xe0);          /* call/jmp rax */
+	}
+	e->flags_live = false;
+}
+
+static void call_abs(struct em *e, uintptr_t to) { jump_abs(e, 0xe8, to); }
 
 /* Brings EIP in memory up to date. */
 static void sync_eip(struct em *e)
@@ -168,113 +232,57 @@ static void sync_eip(struct em *e)
 /* Returns from the TU function with eax = n. */
 static void ret_n(struct em *e, unsigned n)
 {
-	b1(e, 0xb8);
-	b4(e, n);
+	mov_imm(e, EAX, n);
 	b1(e, 0x5b);            /* pop rbx */
 	b1(e, 0xc3);
 }
 
-/* The end of the TU with EIP final in memory: through exit j (0 or 1) to
- * the linked TU when the link and the machine state allow, else back to
- * the run loop, saying which exit it was. */
+/* The end of the TU, EIP final in memory: exit j (0: fall-through or end
+ * by length, 1: branch) through the shared exit stub, which chains to the
+ * linked TU or returns to the run loop. */
 static void tu_exit(struct em *e, unsigned j, unsigned n)
 {
-	static const int32_t stop_flags[] = {
-		O_B(halted), O_B(shadow), O_B(shutdown), O_B(nmi_pending), O_B(exit_req)
-	};
-	uint8_t *back[12], *no_irq;
-	unsigned nb = 0, k;
-	int32_t l = (int32_t)(sizeof(struct jit_link) * j);
-
 	if (!e->links) {
 		ret_n(e, n);
 		return;
 	}
-	b1(e, 0x48); b1(e, 0xb9); b8(e, (uint64_t)(uintptr_t)e->links);  /* mov rcx, links */
-	b1(e, 0x48); ld(e, EAX, O_EPOCH);                                 /* mov rax, epoch */
-	b1(e, 0x48); b1(e, 0x3b); b1(e, 0x81);                            /* cmp rax, [rcx+l] */
-	b4(e, (uint32_t)(l + (int32_t)offsetof(struct jit_link, epoch)));
-	back[nb++] = jcc_fwd(e, CC_NE);
-	ld(e, EAX, O_EIP);
-	b1(e, 0x3b); b1(e, 0x81);                                         /* cmp eax, [rcx+l] */
-	b4(e, (uint32_t)(l + (int32_t)offsetof(struct jit_link, eip)));
-	back[nb++] = jcc_fwd(e, CC_NE);
-	mem_arith(e, 5, O_BUDGET, n);
-	back[nb++] = jcc_fwd(e, CC_LE);
-	for (k = 0; k < sizeof(stop_flags) / sizeof(stop_flags[0]); k++) {
-		rbx_op(e, 0x80, 7, stop_flags[k]);                        /* cmp byte [..], 0 */
-		b1(e, 0);
-		back[nb++] = jcc_fwd(e, CC_NE);
-	}
-	rbx_op(e, 0xf6, 0, O_EFLAGS + 1);                                 /* test byte: TF */
-	b1(e, CPU_TF >> 8);
-	back[nb++] = jcc_fwd(e, CC_NE);
-	rbx_op(e, 0x83, 7, O_IRQ);                                        /* cmp dword irq, 0 */
-	b1(e, 0);
-	no_irq = jcc_fwd(e, CC_E);
-	rbx_op(e, 0xf6, 0, O_EFLAGS + 1);                                 /* test byte: IF */
-	b1(e, CPU_IF >> 8);
-	back[nb++] = jcc_fwd(e, CC_NE);
-	patch(e, no_irq);
-	b1(e, 0x48); b1(e, 0xb8); b8(e, (uint64_t)(uintptr_t)e->pm_gen); /* mov rax, pm_gen */
-	b1(e, 0x48); b1(e, 0x8b); b1(e, 0x00);                            /* mov rax, [rax] */
-	b1(e, 0x48); rbx_op(e, 0x3b, EAX, O_MMU_GEN);                     /* cmp rax, mmu.gen */
-	back[nb++] = jcc_fwd(e, CC_NE);
-	b1(e, 0x48); rbx_op(e, 0x81, 0, O_INSNS);                         /* add qword insns, n */
-	b4(e, n);
-	b1(e, 0x48); rbx_op(e, 0x83, 0, O_B(stats.tu_lookups)); b1(e, 1); /* add qword .., 1 */
-	b1(e, 0x48); rbx_op(e, 0x83, 0, O_B(stats.tu_hits)); b1(e, 1);
-	b1(e, 0x48); b1(e, 0x8b); b1(e, 0x81);                            /* mov rax, [rcx+l.tu] */
-	b4(e, (uint32_t)(l + (int32_t)offsetof(struct jit_link, tu)));
-	b1(e, 0x48); st(e, O_TU_CUR, EAX);
-	b1(e, 0xff); b1(e, 0xa1);                                         /* jmp [rcx+l.code] */
-	b4(e, (uint32_t)(l + (int32_t)offsetof(struct jit_link, code)));
-	for (k = 0; k < nb; k++)
-		patch(e, back[k]);
-	rbx_op(e, 0xc6, 0, O_EXIT);                                       /* mov byte exit, j */
-	b1(e, j);
-	ret_n(e, n);
-	e->flags_live = false;
+	b1(e, 0x48); b1(e, 0xb9); b8(e, (uint64_t)(uintptr_t)&e->links[j]);  /* mov rcx, link */
+	mov_imm(e, EAX, n);
+	mov_imm(e, EDX, j);
+	jump_abs(e, 0xe9, e->j->exit_stub);
 }
 
-static void call_abs(struct em *e, const void *fn)
+/* The handler call for instruction i, as tu_exec() makes it, through the
+ * handler's thunk (rsi = i); eax = tu_abort afterwards. */
+static void call_insn(struct em *e, const struct cpu_insn *i)
 {
-	intptr_t rel = (intptr_t)fn - (intptr_t)(here(e) + 5);
-
-	if (rel == (int32_t)rel) {
-		b1(e, 0xe8);
-		b4(e, (uint32_t)(int32_t)rel);
-	} else {
-		b1(e, 0x48);
-		b1(e, 0xb8);
-		b8(e, (uint64_t)(uintptr_t)fn);
-		b1(e, 0xff);
-		b1(e, 0xd0);
-	}
-	e->flags_live = false;
+	b1(e, 0x48); b1(e, 0xbe); b8(e, (uint64_t)(uintptr_t)i);   /* mov rsi, i */
+	call_abs(e, jit_thunk_of(e->j, i->fn));
 }
 
-/* The handler call for instruction k (i), exactly as tu_exec() runs it:
- * next_eip = eip + len, fn(c, i), eip = next_eip, stop if the TU went. */
-static void call_insn(struct em *e, const struct cpu_insn *i, unsigned k, bool last)
+static struct cold *cold_add(struct em *e, enum cold_kind kind, const struct cpu_insn *i, unsigned k)
+{
+	struct cold *c = &e->cold[e->ncold++];
+
+	c->kind = kind;
+	c->i = i;
+	c->k = k;
+	c->pre = 0;
+	c->nfrom = 0;
+	c->resume = NULL;
+	return c;
+}
+
+/* A generic instruction: its handler, then a stop if the TU went. */
+static void emit_generic(struct em *e, const struct cpu_insn *i, unsigned k)
 {
 	sync_eip(e);
-	ld(e, EAX, O_EIP);
-	reg_imm(e, 0, EAX, i->len);
-	st(e, O_NEXT, EAX);
-	b1(e, 0x48); mov_rr(e, EDI, EBX);          /* mov rdi, rbx */
-	b1(e, 0x48); b1(e, 0xbe); b8(e, (uint64_t)(uintptr_t)i);   /* mov rsi, i */
-	call_abs(e, (const void *)i->fn);
-	ld(e, EAX, O_NEXT);
-	st(e, O_EIP, EAX);
-	if (!last) {
-		uint8_t *ok;
+	call_insn(e, i);
+	if (k + 1 < e->n) {
+		struct cold *c = cold_add(e, COLD_ABORT, i, k);
 
-		rbx_op(e, 0x80, 7, O_ABORT);       /* cmp byte [rbx+abort], 0 */
-		b1(e, 0);
-		ok = jcc_fwd(e, CC_E);
-		ret_n(e, k + 1);
-		patch(e, ok);
+		b1(e, 0x85); b1(e, 0xc0);                 /* test eax, eax */
+		c->from[c->nfrom++] = jcc_fwd(e, CC_NE);
 	}
 	e->flags_live = false;
 }
@@ -287,8 +295,7 @@ static void emit_ea(struct em *e, const struct cpu_insn *i)
 		if (i->disp)
 			reg_imm(e, 0, EAX, i->disp);
 	} else {
-		b1(e, 0xb8);
-		b4(e, i->disp);
+		mov_imm(e, EAX, i->disp);
 	}
 	if (i->index != CPU_REG_NONE) {
 		ld(e, ECX, O_GPR(i->index));
@@ -300,82 +307,37 @@ static void emit_ea(struct em *e, const struct cpu_insn *i)
 	e->flags_live = false;
 }
 
-/* With the offset in eax: checks segment seg for size bytes (rd_ok or
- * wr_ok by acc), forms the linear address in edx and looks it up in the
- * soft TLB; on success rcx + rdx is the host address.  Every failed check
- * jumps to a slow-path label: the patch positions go to slow[]. */
-static unsigned emit_fast_addr(struct em *e, unsigned seg, unsigned size, unsigned acc,
-			       uint8_t **slow)
-{
-	unsigned n = 0;
-	int32_t tlb = O_TLB + (int32_t)(acc * sizeof(((struct mmu *)0)->tlb[0][0]));
+static unsigned size_idx(unsigned size) { return size == 1 ? 0 : size == 2 ? 1 : 2; }
 
-	rbx_op(e, 0x80, 7, acc == MMU_R ? O_SEG(seg, rd_ok) : O_SEG(seg, wr_ok));
-	b1(e, 0);
-	slow[n++] = jcc_fwd(e, CC_E);
-	rbx_op(e, 0x3b, EAX, O_SEG(seg, lo));         /* cmp eax, lo */
-	slow[n++] = jcc_fwd(e, CC_B);
-	ld(e, EDX, O_SEG(seg, hi));
-	b1(e, 0x29); b1(e, 0xc2);                      /* sub edx, eax */
-	slow[n++] = jcc_fwd(e, CC_B);
-	if (size > 1) {
-		b1(e, 0x83); b1(e, 0xfa); b1(e, size - 1); /* cmp edx, size-1 */
-		slow[n++] = jcc_fwd(e, CC_B);
-	}
-	mov_rr(e, EDX, EAX);
-	rbx_op(e, 0x03, EDX, O_SEG(seg, base));       /* add edx, base */
-	if (size > 1) {
-		mov_rr(e, ECX, EDX);
-		reg_imm(e, 4, ECX, 0xfff);                 /* and ecx, 0xfff */
-		reg_imm(e, 7, ECX, 4096 - size);           /* cmp ecx, 4096-size */
-		slow[n++] = jcc_fwd(e, CC_A);
-	}
-	/* esi = user half of the TLB: mmu_user is 0 or MMU_USER (4). */
-	ld(e, ESI, O_USER);
-	b1(e, 0x69); b1(e, 0xf6);                      /* imul esi, esi, imm32 */
-	b4(e, (uint32_t)(sizeof(((struct mmu *)0)->tlb[0]) / MMU_USER));
-	mov_rr(e, ECX, EDX);
-	b1(e, 0xc1); b1(e, 0xe9); b1(e, 12);           /* shr ecx, 12 */
-	b1(e, 0x0f); b1(e, 0xb6); b1(e, 0xc9);         /* movzx ecx, cl */
-	b1(e, 0xc1); b1(e, 0xe1); b1(e, 4);            /* shl ecx, 4 */
-	b1(e, 0x01); b1(e, 0xf1);                      /* add ecx, esi */
-	mov_rr(e, EDI, EDX);
-	reg_imm(e, 4, EDI, 0xfffff000u);               /* and edi, ~0xfff */
-	b1(e, 0x3b); b1(e, 0xbc); b1(e, 0x0b); b4(e, (uint32_t)tlb);   /* cmp edi, [rbx+rcx+tlb] */
-	slow[n++] = jcc_fwd(e, CC_NE);
-	b1(e, 0x48); b1(e, 0x8b); b1(e, 0x8c); b1(e, 0x0b);            /* mov rcx, [rbx+rcx+tlb+8] */
-	b4(e, (uint32_t)(tlb + (int32_t)offsetof(struct mmu_tlb_entry, addend)));
-	e->flags_live = false;
-	return n;
+/* With the offset in eax: rdx = the host address of size bytes through
+ * segment seg (its checks, one page, a soft-TLB hit), or a jump to the
+ * slow path c.  Clobbers ecx, esi, edi. */
+static void emit_mem_addr(struct em *e, unsigned seg, unsigned size, unsigned acc, struct cold *c)
+{
+	call_abs(e, e->j->mem_stub[seg][size_idx(size)][acc]);
+	b1(e, 0x48); b1(e, 0x85); b1(e, 0xd2);               /* test rdx, rdx */
+	c->from[c->nfrom++] = jcc_fwd(e, CC_E);
 }
 
-/* Closes an inline form with a fast path: jumps over the slow path, which
- * is the handler call (EIP synced before the form); then both paths agree
- * that EIP lags by the instruction's length. */
-static void emit_slow(struct em *e, const struct cpu_insn *i, unsigned k, uint8_t **slow,
-		      unsigned n)
+/* Ends an inline form that has a slow path: the body goes on here, with
+ * EIP lagging by the instruction's length. */
+static void form_done(struct em *e, struct cold *c)
 {
-	uint8_t *done = jmp_fwd(e);
-	unsigned j;
-
-	for (j = 0; j < n; j++)
-		patch(e, slow[j]);
-	call_insn(e, i, k, false);
-	mem_arith(e, 5, O_EIP, i->len);   /* the fast path leaves EIP behind */
-	patch(e, done);
-	e->pend = i->len;
+	c->resume = e->p;
+	e->pend = c->i->len;
 	e->flags_live = false;
 }
 
 /* Host byte offset in struct cpu of 8-bit register r (AL..BH). */
 static int32_t o_reg8(unsigned r) { return O_GPR(r & 3) + ((r & 4) ? 1 : 0); }
 
-/* Memory forms of loads and stores: MOV r32<->m32, MOV r8<->m8, MOVZX. */
+/* Memory forms of loads and stores: MOV r<->m (32 and 8 bits), MOV m, imm,
+ * MOV with moffs, MOVZX. */
 static bool emit_mem_move(struct em *e, const struct cpu_insn *i, unsigned k)
 {
-	uint8_t *slow[8];
-	unsigned n, size;
+	unsigned size;
 	bool store;
+	struct cold *c;
 
 	if (i->map == 0 && (i->op == 0x8b || i->op == 0x89 || i->op == 0xa1 || i->op == 0xa3 ||
 			    (i->op == 0xc7 && i->reg == 0)) && i->opsize == 4)
@@ -389,71 +351,65 @@ static bool emit_mem_move(struct em *e, const struct cpu_insn *i, unsigned k)
 	store = i->map == 0 && (i->op == 0x89 || i->op == 0x88 || i->op == 0xa3 || i->op == 0xc7 ||
 				i->op == 0xc6);
 	sync_eip(e);
+	c = cold_add(e, COLD_SLOW, i, k);
 	emit_ea(e, i);
-	n = emit_fast_addr(e, i->seg, size, store ? MMU_W : MMU_R, slow);
+	emit_mem_addr(e, i->seg, size, store ? MMU_W : MMU_R, c);
 	if (i->op == 0xc7 || i->op == 0xc6) {
-		b1(e, 0xb8);
-		b4(e, i->imm);                                          /* mov eax, imm */
-		if (size == 4) {
-			b1(e, 0x89); b1(e, 0x04); b1(e, 0x11);
-		} else {
-			b1(e, 0x88); b1(e, 0x04); b1(e, 0x11);
-		}
-	} else if (i->op == 0xa3) {
-		ld(e, EAX, O_GPR(CPU_EAX));
-		b1(e, 0x89); b1(e, 0x04); b1(e, 0x11);
-	} else if (i->op == 0xa1) {
-		b1(e, 0x8b); b1(e, 0x04); b1(e, 0x11);
-		st(e, O_GPR(CPU_EAX), EAX);
+		mov_imm(e, EAX, i->imm);
+		b1(e, size == 4 ? 0x89 : 0x88); b1(e, 0x02);       /* mov [rdx], eax/al */
 	} else if (store) {
-		if (size == 4) {
-			ld(e, EAX, O_GPR(i->reg));
-			b1(e, 0x89); b1(e, 0x04); b1(e, 0x11);          /* mov [rcx+rdx], eax */
-		} else {
-			rbx_op(e, 0x8a, EAX, o_reg8(i->reg));            /* mov al, reg8 */
-			b1(e, 0x88); b1(e, 0x04); b1(e, 0x11);          /* mov [rcx+rdx], al */
-		}
+		if (size == 4)
+			ld(e, EAX, O_GPR(i->op == 0xa3 ? CPU_EAX : i->reg));
+		else
+			rbx_op(e, 0x8a, EAX, o_reg8(i->reg));       /* mov al, reg8 */
+		b1(e, size == 4 ? 0x89 : 0x88); b1(e, 0x02);
 	} else if (size == 4) {
-		b1(e, 0x8b); b1(e, 0x04); b1(e, 0x11);                  /* mov eax, [rcx+rdx] */
-		st(e, O_GPR(i->reg), EAX);
+		b1(e, 0x8b); b1(e, 0x02);                           /* mov eax, [rdx] */
+		st(e, O_GPR(i->op == 0xa1 ? CPU_EAX : i->reg), EAX);
 	} else if (i->map == 0) {
-		b1(e, 0x8a); b1(e, 0x04); b1(e, 0x11);                  /* mov al, [rcx+rdx] */
+		b1(e, 0x8a); b1(e, 0x02);                           /* mov al, [rdx] */
 		rbx_op(e, 0x88, EAX, o_reg8(i->reg));
 	} else {
-		b1(e, 0x0f); b1(e, size == 1 ? 0xb6 : 0xb7); b1(e, 0x04); b1(e, 0x11);
+		b1(e, 0x0f); b1(e, size == 1 ? 0xb6 : 0xb7); b1(e, 0x02);   /* movzx eax, [rdx] */
 		st(e, O_GPR(i->reg), EAX);
 	}
-	emit_slow(e, i, k, slow, n);
+	form_done(e, c);
 	return true;
+}
+
+/* The 32-bit stack check shared by the stack forms. */
+static void need_stack32(struct em *e, struct cold *c)
+{
+	rbx_op(e, 0x80, 7, O_STACK32);
+	b1(e, 0);
+	c->from[c->nfrom++] = jcc_fwd(e, CC_E);
 }
 
 /* PUSH r32 / POP r32 on a 32-bit stack. */
 static bool emit_push_pop(struct em *e, const struct cpu_insn *i, unsigned k)
 {
 	bool push = i->op >= 0x50 && i->op <= 0x57;
-	uint8_t *slow[8];
-	unsigned n = 0;
+	struct cold *c;
 
 	if (i->map != 0 || i->op < 0x50 || i->op > 0x5f || i->opsize != 4)
 		return false;
 	sync_eip(e);
-	rbx_op(e, 0x80, 7, O_STACK32);
-	b1(e, 0);
-	slow[n++] = jcc_fwd(e, CC_E);
+	c = cold_add(e, COLD_SLOW, i, k);
+	need_stack32(e, c);
 	ld(e, EAX, O_GPR(CPU_ESP));
 	if (push)
 		reg_imm(e, 5, EAX, 4);
-	n += emit_fast_addr(e, CPU_SS, 4, push ? MMU_W : MMU_R, slow + n);
+	emit_mem_addr(e, CPU_SS, 4, push ? MMU_W : MMU_R, c);
 	if (push) {
-		ld(e, EAX, O_GPR(i->op & 7));
-		b1(e, 0x89); b1(e, 0x04); b1(e, 0x11);
+		ld(e, EAX, O_GPR(i->op & 7));          /* the old ESP for PUSH ESP */
+		b1(e, 0x89); b1(e, 0x02);
 		mem_arith(e, 5, O_GPR(CPU_ESP), 4);
 	} else {
-		b1(e, 0x8b); b1(e, 0x04); b1(e, 0x11);
+		b1(e, 0x8b); b1(e, 0x02);
 		mem_arith(e, 0, O_GPR(CPU_ESP), 4);
-		st(e, O_GPR(i->op & 7), EAX);
+		st(e, O_GPR(i->op & 7), EAX);          /* POP ESP: the value wins */
 	}
-	emit_slow(e, i, k, slow, n);
+	form_done(e, c);
 	return true;
 }
 
@@ -493,15 +449,17 @@ static bool emit_reg_move(struct em *e, const struct cpu_insn *i)
 enum { A_ADD = 0, A_OR = 1, A_AND = 4, A_SUB = 5, A_XOR = 6, A_CMP = 7, A_TEST = 8 };
 
 /* 32-bit ALU, the r/m operand a register or memory.  The host instruction
- * computes the result and the flags; the lazy record is what alu.c would
- * store.  A memory destination is read and written through one soft-TLB
- * lookup of a writable page, as cpu_rmw_read() then cpu_write() would. */
+ * computes the result and the flags; the lazy record holds what flags.c
+ * reads for the operation (res and the operands for ADD/SUB/CMP, res for
+ * the logic ones), as alu.c leaves it.  A memory destination is read and
+ * written through one soft-TLB lookup of a writable page, as
+ * cpu_rmw_read() then cpu_write() would. */
 static bool emit_alu(struct em *e, const struct cpu_insn *i, unsigned k)
 {
-	unsigned op, reg = 0, opc, n = 0;
+	unsigned op, reg = 0;
 	bool imm = false, logic, rm_dst;   /* rm_dst: the r/m operand is a (a OP= b) */
 	bool mem = i->mod != 3 && i->has_modrm;
-	uint8_t *slow[8];
+	struct cold *c = NULL;
 
 	if (i->map != 0 || i->opsize != 4)
 		return false;
@@ -534,9 +492,9 @@ static bool emit_alu(struct em *e, const struct cpu_insn *i, unsigned k)
 		bool writes = rm_dst && op != A_CMP && op != A_TEST;
 
 		sync_eip(e);
+		c = cold_add(e, COLD_SLOW, i, k);
 		emit_ea(e, i);
-		n = emit_fast_addr(e, i->seg, 4, writes ? MMU_W : MMU_R, slow);
-		b1(e, 0x48); b1(e, 0x01); b1(e, 0xca);            /* add rdx, rcx */
+		emit_mem_addr(e, i->seg, 4, writes ? MMU_W : MMU_R, c);
 	}
 	/* eax = a, ecx = b */
 	if (rm_dst) {
@@ -545,45 +503,34 @@ static bool emit_alu(struct em *e, const struct cpu_insn *i, unsigned k)
 		} else {
 			ld(e, EAX, O_GPR(i->rm));
 		}
-		if (imm) {
-			b1(e, 0xb9);
-			b4(e, i->imm);                            /* mov ecx, imm */
-		} else {
+		if (imm)
+			mov_imm(e, ECX, i->imm);
+		else
 			ld(e, ECX, O_GPR(reg));
-		}
 	} else {
 		ld(e, EAX, O_GPR(reg));
 		if (imm) {
-			b1(e, 0xb9);
-			b4(e, i->imm);
+			mov_imm(e, ECX, i->imm);
 		} else if (mem) {
 			b1(e, 0x8b); b1(e, 0x0a);                 /* mov ecx, [rdx] */
 		} else {
 			ld(e, ECX, O_GPR(i->rm));
 		}
 	}
-	if (logic) {
-		st_imm(e, O_LF(s1), 0);
-		st_imm(e, O_LF(s2), 0);
-	} else {
+	if (!logic) {
 		st(e, O_LF(s1), EAX);
 		st(e, O_LF(s2), ECX);
 	}
-	st_imm(e, O_LF(aux), 0);
-	opc = op == A_TEST ? 0x85 : (op << 3) | 1;
 	if (op == A_CMP || op == A_TEST) {
-		/* CMP and TEST leave their result in the record only; the host
-		 * instruction that computes it sets the same flags. */
-		mov_rr(e, ESI, EAX);
+		/* Their result goes to the record only; sub/and set the same
+		 * flags as cmp/test. */
 		b1(e, op == A_CMP ? 0x29 : 0x21);
-		b1(e, 0xc0 | (ECX << 3) | ESI);      /* sub/and esi, ecx */
-		st(e, O_LF(res), ESI);
+		b1(e, 0xc0 | (ECX << 3) | EAX);                    /* sub/and eax, ecx */
 	} else {
-		b1(e, opc);
-		b1(e, 0xc0 | (ECX << 3) | EAX);      /* op eax, ecx */
-		st(e, O_LF(res), EAX);
+		b1(e, op == A_TEST ? 0x85 : (op << 3) | 1);
+		b1(e, 0xc0 | (ECX << 3) | EAX);                    /* op eax, ecx */
 	}
-	e->flags_live = true;
+	st(e, O_LF(res), EAX);
 	/* mov word [rbx+lf.op], op | size << 8 (op and size are adjacent). */
 	b1(e, 0x66);
 	rbx_op(e, 0xc7, 0, O_LF(op));
@@ -593,15 +540,17 @@ static bool emit_alu(struct em *e, const struct cpu_insn *i, unsigned k)
 		if (!rm_dst) {
 			st(e, O_GPR(reg), EAX);
 		} else if (mem) {
-			b1(e, 0x89); b1(e, 0x02);         /* mov [rdx], eax */
+			b1(e, 0x89); b1(e, 0x02);                 /* mov [rdx], eax */
 		} else {
 			st(e, O_GPR(i->rm), EAX);
 		}
 	}
-	if (mem)
-		emit_slow(e, i, k, slow, n);      /* host flags are lost there */
-	else
+	if (mem) {
+		form_done(e, c);                  /* the slow path loses host flags */
+	} else {
 		e->pend += i->len;
+		e->flags_live = true;
+	}
 	return true;
 }
 
@@ -610,17 +559,19 @@ static bool emit_alu(struct em *e, const struct cpu_insn *i, unsigned k)
  * the CS limit goes through the handler for its #GP. */
 static bool emit_branch(struct em *e, const struct cpu_insn *i, unsigned k)
 {
-	bool jcc = (i->map == 0 && i->op >= 0x70 && i->op <= 0x7f) || (i->map == 1 && i->op >= 0x80 && i->op <= 0x8f);
+	bool jcc = (i->map == 0 && i->op >= 0x70 && i->op <= 0x7f) ||
+		   (i->map == 1 && i->op >= 0x80 && i->op <= 0x8f);
 	bool jmp = i->map == 0 && (i->op == 0xe9 || i->op == 0xeb);
-	uint8_t *taken = NULL, *gp;
+	uint8_t *taken = NULL;
+	struct cold *c;
 
 	if ((!jcc && !jmp) || i->opsize != 4)
 		return false;
 	if (jcc) {
 		if (!e->flags_live) {
 			b1(e, 0x48); mov_rr(e, EDI, EBX);
-			b1(e, 0xbe); b4(e, i->op & 0xf);             /* mov esi, cc */
-			call_abs(e, (const void *)cpu_cond);
+			mov_imm(e, ESI, i->op & 0xf);
+			call_abs(e, (uintptr_t)cpu_cond);
 			b1(e, 0x84); b1(e, 0xc0);                    /* test al, al */
 			taken = jcc_fwd(e, CC_NE);
 		} else {
@@ -630,107 +581,319 @@ static bool emit_branch(struct em *e, const struct cpu_insn *i, unsigned k)
 		tu_exit(e, 0, k + 1);
 		patch(e, taken);
 	}
+	c = cold_add(e, COLD_SLOW_END, i, k);
+	c->pre = e->pend;
 	ld(e, EAX, O_EIP);
 	reg_imm(e, 0, EAX, e->pend + i->len + i->imm);
 	rbx_op(e, 0x3b, EAX, O_SEG(CPU_CS, limit));          /* cmp eax, CS.limit */
-	gp = jcc_fwd(e, CC_A);
+	c->from[c->nfrom++] = jcc_fwd(e, CC_A);
 	st(e, O_EIP, EAX);
 	tu_exit(e, 1, k + 1);
-	patch(e, gp);
-	call_insn(e, i, k, true);
-	ret_n(e, k + 1);
 	return true;
 }
 
-/* CALL rel32 and RET [imm16] ending the TU, on a 32-bit stack: the
- * stack access and the target check inline, everything else (16-bit
- * stack, faults) through the handler. */
+/* CALL rel32 and RET [imm16] ending the TU, on a 32-bit stack: the stack
+ * access and the target check inline, everything else (a 16-bit stack,
+ * faults) through the handler. */
 static bool emit_call_ret(struct em *e, const struct cpu_insn *i, unsigned k)
 {
 	bool call = i->op == 0xe8;
-	uint8_t *slow[10], *done;
-	unsigned n = 0, j;
+	struct cold *c;
 
 	if (i->map != 0 || (i->op != 0xe8 && i->op != 0xc3 && i->op != 0xc2) || i->opsize != 4)
 		return false;
 	sync_eip(e);
-	rbx_op(e, 0x80, 7, O_STACK32);
-	b1(e, 0);
-	slow[n++] = jcc_fwd(e, CC_E);
+	c = cold_add(e, COLD_SLOW_END, i, k);
+	need_stack32(e, c);
 	ld(e, EAX, O_GPR(CPU_ESP));
 	if (call)
 		reg_imm(e, 5, EAX, 4);
-	n += emit_fast_addr(e, CPU_SS, 4, call ? MMU_W : MMU_R, slow + n);
+	emit_mem_addr(e, CPU_SS, 4, call ? MMU_W : MMU_R, c);
 	if (call) {
 		ld(e, EAX, O_EIP);
 		reg_imm(e, 0, EAX, i->len + i->imm);                  /* the target */
 	} else {
-		b1(e, 0x8b); b1(e, 0x04); b1(e, 0x11);                /* mov eax, [rcx+rdx] */
+		b1(e, 0x8b); b1(e, 0x02);                             /* mov eax, [rdx] */
 	}
 	rbx_op(e, 0x3b, EAX, O_SEG(CPU_CS, limit));
-	slow[n++] = jcc_fwd(e, CC_A);
+	c->from[c->nfrom++] = jcc_fwd(e, CC_A);
 	if (call) {
-		ld(e, ESI, O_EIP);
-		reg_imm(e, 0, ESI, i->len);                           /* the return address */
-		b1(e, 0x89); b1(e, 0x34); b1(e, 0x11);                /* mov [rcx+rdx], esi */
+		ld(e, ECX, O_EIP);
+		reg_imm(e, 0, ECX, i->len);                           /* the return address */
+		b1(e, 0x89); b1(e, 0x0a);                             /* mov [rdx], ecx */
 		mem_arith(e, 5, O_GPR(CPU_ESP), 4);
 	} else {
 		mem_arith(e, 0, O_GPR(CPU_ESP), 4 + (i->op == 0xc2 ? (i->imm & 0xffff) : 0));
 	}
 	st(e, O_EIP, EAX);
-	done = jmp_fwd(e);
-	for (j = 0; j < n; j++)
-		patch(e, slow[j]);
-	call_insn(e, i, k, true);
-	patch(e, done);
 	tu_exit(e, 1, k + 1);
 	return true;
+}
+
+/* The TU's out-of-line code. */
+static void emit_cold(struct em *e)
+{
+	unsigned q, f;
+
+	for (q = 0; q < e->ncold; q++) {
+		struct cold *c = &e->cold[q];
+
+		for (f = 0; f < c->nfrom; f++)
+			patch(e, c->from[f]);
+		switch (c->kind) {
+		case COLD_ABORT:
+			ret_n(e, c->k + 1);
+			break;
+		case COLD_SLOW:
+			call_insn(e, c->i);
+			b1(e, 0x85); b1(e, 0xc0);                 /* test eax, eax */
+			b1(e, 0x74); b1(e, 7);                    /* jz +7 */
+			ret_n(e, c->k + 1);                       /* 7 bytes */
+			mem_arith(e, 5, O_EIP, c->i->len);        /* the body lags EIP */
+			patch_to(jmp_fwd(e), c->resume);
+			break;
+		case COLD_SLOW_END:
+			if (c->pre)
+				mem_arith(e, 0, O_EIP, c->pre);
+			call_insn(e, c->i);
+			tu_exit(e, 1, c->k + 1);
+			break;
+		}
+	}
+}
+
+/* ---- Per-buffer stubs ------------------------------------------------ */
+
+/* Starts emitting at the buffer's free space. */
+static void em_open(struct em *e, struct cpu_jit *j)
+{
+	e->j = j;
+	e->start = e->p = j->rw + j->used;
+	e->rx = j->rx + j->used;
+	e->pend = 0;
+	e->flags_live = false;
+	e->links = NULL;
+	e->ncold = 0;
+}
+
+/* Closes it; returns the rx address of what was emitted. */
+static uintptr_t em_close(struct em *e)
+{
+	uintptr_t at = (uintptr_t)e->rx;
+
+	e->j->used += (size_t)(e->p - e->start);
+	e->j->used = (e->j->used + 15) & ~(size_t)15;
+	return at;
+}
+
+/* The exit stub: rcx = &link, eax = instructions of the TU, edx = exit.
+ * Jumps into the linked TU when the link holds (TLB epoch, EIP) and the
+ * run loop has nothing to do (budget, halt, interrupt shadow, triple
+ * fault, NMI, exit request, TF, an interrupt it could take, a memory map
+ * change), else returns eax to the run loop with the exit noted. */
+static void emit_exit_stub(struct cpu_jit *j)
+{
+	static const int32_t stop_flags[] = {
+		O_B(halted), O_B(shadow), O_B(shutdown), O_B(nmi_pending), O_B(exit_req)
+	};
+	uint8_t *back[12], *no_irq;
+	unsigned nb = 0, k;
+	struct em e;
+
+	em_open(&e, j);
+	b1(&e, 0x48); ld(&e, ESI, O_EPOCH);                              /* mov rsi, epoch */
+	b1(&e, 0x48); b1(&e, 0x3b); b1(&e, 0x71);                        /* cmp rsi, [rcx+0] */
+	b1(&e, (uint8_t)offsetof(struct jit_link, epoch));
+	back[nb++] = jcc_fwd(&e, CC_NE);
+	ld(&e, ESI, O_EIP);
+	b1(&e, 0x3b); b1(&e, 0x71); b1(&e, (uint8_t)offsetof(struct jit_link, eip));
+	back[nb++] = jcc_fwd(&e, CC_NE);
+	rbx_op(&e, 0x29, EAX, O_BUDGET);                                   /* sub budget, eax */
+	back[nb++] = jcc_fwd(&e, CC_LE);
+	for (k = 0; k < sizeof(stop_flags) / sizeof(stop_flags[0]); k++) {
+		rbx_op(&e, 0x80, 7, stop_flags[k]);                         /* cmp byte [..], 0 */
+		b1(&e, 0);
+		back[nb++] = jcc_fwd(&e, CC_NE);
+	}
+	rbx_op(&e, 0xf6, 0, O_EFLAGS + 1);                                 /* test byte: TF */
+	b1(&e, CPU_TF >> 8);
+	back[nb++] = jcc_fwd(&e, CC_NE);
+	rbx_op(&e, 0x83, 7, O_IRQ);                                        /* cmp dword irq, 0 */
+	b1(&e, 0);
+	no_irq = jcc_fwd(&e, CC_E);
+	rbx_op(&e, 0xf6, 0, O_EFLAGS + 1);                                 /* test byte: IF */
+	b1(&e, CPU_IF >> 8);
+	back[nb++] = jcc_fwd(&e, CC_NE);
+	patch(&e, no_irq);
+	b1(&e, 0x48); b1(&e, 0xbe); b8(&e, (uint64_t)(uintptr_t)j->pm_gen); /* mov rsi, pm_gen */
+	b1(&e, 0x48); b1(&e, 0x8b); b1(&e, 0x36);                        /* mov rsi, [rsi] */
+	b1(&e, 0x48); rbx_op(&e, 0x3b, ESI, O_MMU_GEN);                  /* cmp rsi, mmu.gen */
+	back[nb++] = jcc_fwd(&e, CC_NE);
+	b1(&e, 0x48); rbx_op(&e, 0x01, EAX, O_INSNS);                    /* add insns, rax */
+	b1(&e, 0x48); rbx_op(&e, 0x83, 0, O_B(stats.tu_lookups)); b1(&e, 1);
+	b1(&e, 0x48); rbx_op(&e, 0x83, 0, O_B(stats.tu_hits)); b1(&e, 1);
+	b1(&e, 0x48); b1(&e, 0x8b); b1(&e, 0x71);                        /* mov rsi, [rcx+tu] */
+	b1(&e, (uint8_t)offsetof(struct jit_link, tu));
+	b1(&e, 0x48); st(&e, O_TU_CUR, ESI);
+	b1(&e, 0xff); b1(&e, 0x61); b1(&e, (uint8_t)offsetof(struct jit_link, code)); /* jmp [rcx+code] */
+	for (k = 0; k < nb; k++)
+		patch(&e, back[k]);
+	rbx_op(&e, 0x88, EDX, O_EXIT);                                     /* mov exit, dl */
+	b1(&e, 0x5b);
+	b1(&e, 0xc3);
+	j->exit_stub = em_close(&e);
+}
+
+/* Memory stub for segment seg, access size and acc: eax = offset in;
+ * rdx = host address out, or 0 when the fast path does not apply.
+ * Clobbers ecx, esi, edi and the flags. */
+static uintptr_t emit_mem_stub(struct cpu_jit *j, unsigned seg, unsigned size, unsigned acc)
+{
+	int32_t tlb = O_TLB + (int32_t)(acc * sizeof(((struct mmu *)0)->tlb[0][0]));
+	uint8_t *fail[8];
+	unsigned n = 0, k;
+	struct em e;
+
+	em_open(&e, j);
+	rbx_op(&e, 0x80, 7, acc == MMU_R ? O_SEG(seg, rd_ok) : O_SEG(seg, wr_ok));
+	b1(&e, 0);
+	fail[n++] = jcc_fwd(&e, CC_E);
+	rbx_op(&e, 0x3b, EAX, O_SEG(seg, lo));                   /* cmp eax, lo */
+	fail[n++] = jcc_fwd(&e, CC_B);
+	ld(&e, EDX, O_SEG(seg, hi));
+	b1(&e, 0x29); b1(&e, 0xc2);                               /* sub edx, eax */
+	fail[n++] = jcc_fwd(&e, CC_B);
+	if (size > 1) {
+		b1(&e, 0x83); b1(&e, 0xfa); b1(&e, size - 1);     /* cmp edx, size-1 */
+		fail[n++] = jcc_fwd(&e, CC_B);
+	}
+	mov_rr(&e, EDX, EAX);
+	rbx_op(&e, 0x03, EDX, O_SEG(seg, base));                 /* add edx, base */
+	if (size > 1) {
+		mov_rr(&e, ECX, EDX);
+		reg_imm(&e, 4, ECX, 0xfff);                       /* and ecx, 0xfff */
+		reg_imm(&e, 7, ECX, 4096 - size);                 /* cmp ecx, 4096-size */
+		fail[n++] = jcc_fwd(&e, CC_A);
+	}
+	/* esi = the user half of the TLB: mmu_user is 0 or MMU_USER (4). */
+	ld(&e, ESI, O_USER);
+	b1(&e, 0x69); b1(&e, 0xf6);                               /* imul esi, esi, imm32 */
+	b4(&e, (uint32_t)(sizeof(((struct mmu *)0)->tlb[0]) / MMU_USER));
+	mov_rr(&e, ECX, EDX);
+	b1(&e, 0xc1); b1(&e, 0xe9); b1(&e, 12);                   /* shr ecx, 12 */
+	b1(&e, 0x0f); b1(&e, 0xb6); b1(&e, 0xc9);                 /* movzx ecx, cl */
+	b1(&e, 0xc1); b1(&e, 0xe1); b1(&e, 4);                    /* shl ecx, 4 */
+	b1(&e, 0x01); b1(&e, 0xf1);                               /* add ecx, esi */
+	mov_rr(&e, EDI, EDX);
+	reg_imm(&e, 4, EDI, 0xfffff000u);                         /* and edi, ~0xfff */
+	b1(&e, 0x3b); b1(&e, 0xbc); b1(&e, 0x0b); b4(&e, (uint32_t)tlb);  /* cmp edi, [rbx+rcx+tlb] */
+	fail[n++] = jcc_fwd(&e, CC_NE);
+	b1(&e, 0x48); b1(&e, 0x03); b1(&e, 0x94); b1(&e, 0x0b);   /* add rdx, [rbx+rcx+tlb+8] */
+	b4(&e, (uint32_t)(tlb + (int32_t)offsetof(struct mmu_tlb_entry, addend)));
+	b1(&e, 0xc3);
+	for (k = 0; k < n; k++)
+		patch(&e, fail[k]);
+	b1(&e, 0x31); b1(&e, 0xd2);                               /* xor edx, edx */
+	b1(&e, 0xc3);
+	return em_close(&e);
+}
+
+/* Handler thunk (rsi = the instruction): next_eip = EIP + len, the
+ * handler, EIP = next_eip; eax = tu_abort. */
+static uintptr_t emit_thunk(struct cpu_jit *j, cpu_handler fn)
+{
+	struct em e;
+
+	em_open(&e, j);
+	b1(&e, 0x48); b1(&e, 0x83); b1(&e, 0xec); b1(&e, 8);      /* sub rsp, 8: alignment */
+	ld(&e, EAX, O_EIP);
+	b1(&e, 0x0f); b1(&e, 0xb6); b1(&e, 0x4e);                 /* movzx ecx, byte [rsi+len] */
+	b1(&e, (uint8_t)offsetof(struct cpu_insn, len));
+	b1(&e, 0x01); b1(&e, 0xc8);                               /* add eax, ecx */
+	st(&e, O_NEXT, EAX);
+	b1(&e, 0x48); mov_rr(&e, EDI, EBX);                       /* mov rdi, rbx */
+	call_abs(&e, (uintptr_t)fn);
+	ld(&e, EAX, O_NEXT);
+	st(&e, O_EIP, EAX);
+	b1(&e, 0x0f); rbx_op(&e, 0xb6, EAX, O_ABORT);             /* movzx eax, byte abort */
+	b1(&e, 0x48); b1(&e, 0x83); b1(&e, 0xc4); b1(&e, 8);      /* add rsp, 8 */
+	b1(&e, 0xc3);
+	return em_close(&e);
+}
+
+/* The thunk of handler fn, made when first needed. */
+static uintptr_t jit_thunk_of(struct cpu_jit *j, cpu_handler fn)
+{
+	unsigned h = (unsigned)(((uintptr_t)fn >> 4) * 0x9e3779b1u) & (JIT_THUNKS - 1);
+
+	while (j->thunk[h].fn && j->thunk[h].fn != fn)
+		h = (h + 1) & (JIT_THUNKS - 1);
+	if (!j->thunk[h].fn) {
+		j->thunk[h].fn = fn;
+		j->thunk[h].at = emit_thunk(j, fn);
+	}
+	return j->thunk[h].at;
+}
+
+/* The stubs every TU uses, at the start of a fresh buffer. */
+static void emit_stubs(struct cpu_jit *j)
+{
+	unsigned s, z, a;
+
+	emit_exit_stub(j);
+	for (s = 0; s < 6; s++)
+		for (z = 0; z < 3; z++)
+			for (a = 0; a < 2; a++)
+				j->mem_stub[s][z][a] = emit_mem_stub(j, s, 1u << z, a ? MMU_W : MMU_R);
+	j->ready = true;
 }
 
 cpu_native jit_compile(struct cpu_jit *j, const struct cpu_insn *insn, unsigned n,
 		       struct jit_link *links, const uint64_t *pm_gen)
 {
-	struct em e;
+	struct em em, *e = &em;
 	unsigned k;
 
 	if (!j)
 		return NULL;
 	if (j->used + JIT_TU_MAX > JIT_BUF)
 		return NULL;
-	e.start = e.p = j->rw + j->used;
-	e.rx = j->rx + j->used;
-	e.pend = 0;
-	e.flags_live = false;
-	e.links = links;
-	e.pm_gen = pm_gen;
-	b1(&e, 0x53);                                    /* push rbx */
-	b1(&e, 0x48); mov_rr(&e, EBX, EDI);              /* mov rbx, rdi */
+	j->pm_gen = pm_gen;
+	if (!j->ready)
+		emit_stubs(j);
+	/* Thunks first: they go to the buffer before this TU's code. */
+	for (k = 0; k < n; k++)
+		jit_thunk_of(j, insn[k].fn);
+	em_open(e, j);
+	e->links = links;
+	e->n = n;
+	b1(e, 0x53);                                    /* push rbx */
+	b1(e, 0x48); mov_rr(e, EBX, EDI);               /* mov rbx, rdi */
 	for (k = 0; k < n; k++) {
 		const struct cpu_insn *i = &insn[k];
 		bool last = k + 1 == n;
 
 		if (i->fn == cpu_op_ud || i->lock || i->adsize != 4) {
-			call_insn(&e, i, k, last);
+			emit_generic(e, i, k);
 			continue;
 		}
-		if (last && (emit_branch(&e, i, k) || emit_call_ret(&e, i, k)))
+		if (last && (emit_branch(e, i, k) || emit_call_ret(e, i, k)))
 			break;
-		if (emit_reg_move(&e, i) || emit_alu(&e, i, k))
+		if (emit_reg_move(e, i) || emit_alu(e, i, k))
 			continue;
-		if ((i->mod != 3 || !i->has_modrm) && emit_mem_move(&e, i, k))
+		if ((i->mod != 3 || !i->has_modrm) && emit_mem_move(e, i, k))
 			continue;
-		if (emit_push_pop(&e, i, k))
+		if (emit_push_pop(e, i, k))
 			continue;
-		call_insn(&e, i, k, last);
+		emit_generic(e, i, k);
 	}
 	if (k == n) {
 		/* Ended by length (exit 0) or by a handler's transfer (exit 1). */
-		sync_eip(&e);
-		tu_exit(&e, (insn[n - 1].flags & CPU_OPF_END) ? 1 : 0, n);
+		sync_eip(e);
+		tu_exit(e, (insn[n - 1].flags & CPU_OPF_END) ? 1 : 0, n);
 	}
-	j->used += (size_t)(e.p - e.start);
-	j->used = (j->used + 15) & ~(size_t)15;
-	return (cpu_native)(void *)e.rx;
+	emit_cold(e);
+	return (cpu_native)(void *)em_close(e);
 }
 
 struct cpu_jit *jit_create(void)
@@ -775,8 +938,11 @@ void jit_destroy(struct cpu_jit *j)
 
 void jit_reset(struct cpu_jit *j)
 {
-	if (j)
-		j->used = 0;
+	if (!j)
+		return;
+	j->used = 0;
+	j->ready = false;
+	memset(j->thunk, 0, sizeof(j->thunk));
 }
 
 #else  /* no native back end for this host: the threaded one runs everything */
