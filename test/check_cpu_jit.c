@@ -10,15 +10,17 @@
  * while the threaded one compiled none.
  *  - random: straight-line sequences of the inlined forms (MOV r/m, MOV
  *    r8/m8 with AH..BH, MOVZX, LEA, PUSH/POP, ADD/OR/AND/SUB/XOR/CMP/TEST
- *    in the 01/03/05/81/83/85 forms) mixed with forms that are not inlined
- *    (ADC/SBB, INC/DEC, NEG, byte and memory ALU, F7 TEST), with
- *    base+index*scale+disp operands kept inside a two-page data area, each
- *    block ended by a Jcc (all 16 conditions, rel8 and rel32) or by a flag
- *    reader (PUSHFD/POP, SETcc r8/m8, CMOVcc, ADC/SBB, LAHF);
+ *    in the 01/03/05/81/83/85 forms on registers and memory, CALL/RET)
+ *    mixed with forms that are not inlined (ADC/SBB, INC/DEC, NEG, byte
+ *    ALU, F7 TEST), with base+index*scale+disp operands kept inside a
+ *    two-page data area, each block ended by a Jcc (all 16 conditions,
+ *    rel8 and rel32), a flag reader (PUSHFD/POP, SETcc r8/m8, CMOVcc,
+ *    ADC/SBB, LAHF) or a CALL/RET (RET imm16 too) pair;
  *  - slow paths inside compiled TUs: #PF on the Nth iteration (load,
  *    store, PUSH, POP), #GP from a segment limit, page-crossing accesses,
  *    self-modifying code inside one TU and from another TU, PUSH/POP on a
- *    16-bit stack segment, Jcc/JMP beyond the CS limit;
+ *    16-bit stack segment, Jcc/JMP beyond the CS limit, an expand-down
+ *    segment's lower bound, ring 3 hitting a supervisor page;
  *  - prefixes the JIT must not inline: 0x66, 0x67, FS with a base, LOCK
  *    (valid on memory, #UD on a register and on MOV). */
 #include "config.h"
@@ -44,6 +46,8 @@
 #define DATA 0x20000u      /* two pages of data */
 #define DATA_LEN 0x2000u
 #define NP_PAGE 0x22000u   /* not present once paging is on */
+#define SUP_PAGE 0x24000u  /* supervisor-only once paging is on (the rest is user) */
+#define TSS 0x8200u
 #define STACK16 0x60000u   /* base of the 16-bit stack segment */
 #define STACK_TOP 0x70000u
 #define PD 0x80000u
@@ -56,7 +60,9 @@
 #define SEL_CODE 0x08
 #define SEL_DATA 0x10
 /* The code loads the others itself: 0x18 (16-bit stack at STACK16),
- * 0x28 (FS: DATA, limit 0x1fff), 0x30 (code with limit 0x100ff). */
+ * 0x28 (FS: DATA, limit 0x1fff), 0x30 (code with limit 0x100ff), 0x38
+ * (expand-down data at DATA + 0x800, limit 0xfff), 0x43/0x4b (ring 3 code and
+ * data, 4 GiB), 0x50 (the TSS: ring 0 stack STACK_TOP). */
 
 /* ---- counting compiled TUs ------------------------------------------------- */
 
@@ -120,7 +126,7 @@ static const char stub_src[] =
  * cleared data, stack and variable areas. */
 static void env_setup(struct cpu_test *t)
 {
-	static const uint32_t gdt[14] = {
+	static const uint32_t gdt[22] = {
 		0, 0,
 		0x0000ffff, 0x00cf9a00,                 /* 0x08 code, 4 GiB */
 		0x0000ffff, 0x00cf9200,                 /* 0x10 data, 4 GiB */
@@ -128,6 +134,10 @@ static void env_setup(struct cpu_test *t)
 		0x0000ffff, 0x00419a00,                 /* 0x20 code, limit 0x1ffff */
 		0x00001fff, 0x00409202,                 /* 0x28 data at DATA, limit 0x1fff */
 		0x000000ff, 0x00419a00,                 /* 0x30 code, limit 0x100ff */
+		0x08000fff, 0x00409602,                 /* 0x38 expand-down data at DATA + 0x800 */
+		0x0000ffff, 0x00cffa00,                 /* 0x40 ring 3 code */
+		0x0000ffff, 0x00cff200,                 /* 0x48 ring 3 data */
+		(TSS << 16) | 0x67, 0x00008900,         /* 0x50 32-bit TSS */
 	};
 	static uint8_t zero[0x11000];
 	struct cpu *c = t->cpu;
@@ -140,7 +150,9 @@ static void env_setup(struct cpu_test *t)
 	cpu_test_load(t, CODE, zero, 0x3000);
 	cpu_test_load(t, DATA, zero, 0x3000);
 	cpu_test_load(t, STACK16, zero, 0x11000);
-	for (k = 0; k < 14; k++)
+	wr(t, TSS + 4, STACK_TOP);                      /* ESP0 */
+	wr(t, TSS + 8, SEL_DATA);                       /* SS0 */
+	for (k = 0; k < 22; k++)
 		wr(t, GDT + 4 * k, gdt[k]);
 	cpu_test_load(t, STUBS, stubs, (size_t)stubs_len);
 	for (v = 0; v < 32; v++) {
@@ -160,15 +172,16 @@ static void env_setup(struct cpu_test *t)
 	c->halted = false;
 }
 
-/* Identity paging of 0-4 MiB with NP_PAGE not present. */
+/* Identity paging of 0-4 MiB, user pages but for SUP_PAGE, NP_PAGE not
+ * present. */
 static void env_paging(struct cpu_test *t)
 {
 	struct cpu *c = t->cpu;
 	unsigned k;
 
 	for (k = 0; k < 1024; k++) {
-		wr(t, PT + 4 * k, (k << 12) == NP_PAGE ? 0 : (k << 12) | 3);
-		wr(t, PD + 4 * k, k == 0 ? PT | 3 : 0);
+		wr(t, PT + 4 * k, (k << 12) == NP_PAGE ? 0 : (k << 12) | ((k << 12) == SUP_PAGE ? 3 : 7));
+		wr(t, PD + 4 * k, k == 0 ? PT | 7 : 0);
 	}
 	if (sigsetjmp(c->exc_jmp, 0))
 		ck_abort_msg("enabling paging raised vector %u", c->exc_vec);
@@ -576,11 +589,27 @@ static void gen_insn(struct gen *g)
 			g->depth++;
 		}
 	} else if (k < 81) {
-		bool ld = rn(2);                                /* ALU with memory: handler */
+		unsigned op = alu_op(true), form = rn(5);       /* ALU with memory */
 
 		gen_mem(g, &o, 4);
-		g1(g, (alu_op(false) << 3) | (ld ? 3 : 1));
-		modrm_mem(g, ld ? rfree() : rn(8), &o);
+		if (form == 0) {
+			g1(g, (op << 3) | 3);                   /* op r, m */
+			modrm_mem(g, op == 7 ? rn(8) : rfree(), &o);
+		} else if (form == 1) {
+			g1(g, (op << 3) | 1);                   /* op m, r */
+			modrm_mem(g, rn(8), &o);
+		} else if (form == 2) {
+			g1(g, 0x81);                            /* op m, imm32 */
+			modrm_mem(g, op, &o);
+			g4(g, rnd_val());
+		} else if (form == 3) {
+			g1(g, 0x83);                            /* op m, imm8 */
+			modrm_mem(g, op, &o);
+			g1(g, rnd_val());
+		} else {
+			g1(g, 0x85);                            /* test m, r */
+			modrm_mem(g, rn(8), &o);
+		}
 	} else if (k < 86) {
 		unsigned op = alu_op(true);                     /* byte ALU: handler */
 
@@ -611,10 +640,52 @@ static void gen_insn(struct gen *g)
 	}
 }
 
-/* What ends a block: a Jcc over one instruction or a flag reader. */
+/* CALL to a subroutine of a few instructions right behind it, which
+ * returns with RET or (two arguments pushed) RET 8; a JMP skips it:
+ *   [push; push;] call f; jmp over; f: insns; ret [8]; over: */
+static void gen_call(struct gen *g)
+{
+	struct gen *f = malloc(sizeof(*f));
+	bool args = rn(2);
+	unsigned k;
+
+	ck_assert_ptr_nonnull(f);
+	f->n = 0;
+	f->depth = 0;
+	for (k = 1 + rn(3); k > 0; k--)
+		gen_insn(f);
+	while (f->depth) {
+		g1(f, 0x58 + rfree());
+		f->depth--;
+	}
+	if (args) {
+		g1(f, 0xc2);                            /* ret 8 */
+		g1(f, 8);
+		g1(f, 0);
+		g1(g, 0x50 + rn(8));
+		g1(g, 0x50 + rn(8));
+	} else {
+		g1(f, 0xc3);
+	}
+	g1(g, 0xe8);                                    /* call f */
+	g4(g, f->n < 128 ? 2 : 5);
+	if (f->n < 128) {
+		g1(g, 0xeb);                            /* jmp over */
+		g1(g, (unsigned)f->n);
+	} else {
+		g1(g, 0xe9);
+		g4(g, (uint32_t)f->n);
+	}
+	memcpy(g->b + g->n, f->b, f->n);
+	g->n += f->n;
+	free(f);
+}
+
+/* What ends a block: a Jcc over one instruction, a flag reader, or a
+ * CALL/RET pair. */
 static void gen_end(struct gen *g)
 {
-	unsigned cc = rn(16), r = rfree(), k = rn(10);
+	unsigned cc = rn(16), r = rfree(), k = rn(11);
 
 	if (rn(3))
 		gen_alu(g);             /* so that the flags come from an inlined form */
@@ -663,6 +734,8 @@ static void gen_end(struct gen *g)
 	} else if (k == 8) {
 		g1(g, rn(2) ? 0x11 : 0x19);                     /* adc / sbb r, r */
 		modrm_reg(g, rn(8), r);
+	} else if (k == 9) {
+		gen_call(g);
 	} else {
 		g1(g, 0x9f);                                    /* lahf */
 	}
@@ -865,7 +938,8 @@ END_TEST
 START_TEST(smc)
 {
 	/* The loop stores to DATA, except on its 12th iteration (when its TUs
-	 * are compiled), when the same store hits code:
+	 * are compiled; JMP GO makes the store start its TU on every
+	 * iteration), when the same store hits code:
 	 *  1: the immediate of a MOV later in the same TU: MOV must load the
 	 *     new value at once (EBX sums what it loaded);
 	 *  2: the same with the MOV in another TU;
@@ -874,14 +948,14 @@ START_TEST(smc)
 		const char *name, *src;
 		uint32_t ebx;
 	} c[] = {
-		{ "SMC same TU", "mov ecx, 1\nl: mov edi, 0x20000\ncmp ecx, 12\njne go\nmov edi, p + 1\n"
+		{ "SMC same TU", "mov ecx, 1\nl: mov edi, 0x20000\ncmp ecx, 12\njne go\nmov edi, p + 1\njmp go\n"
 		  "go: mov [edi], ecx\nadd ecx, 1\np: mov edx, 0\nadd ebx, edx\ncmp ecx, 20\njne l",
 		  8 * 12 },
-		{ "SMC other TU", "mov ecx, 1\nl: mov edi, 0x20000\ncmp ecx, 12\njne go\nmov edi, p + 1\n"
+		{ "SMC other TU", "mov ecx, 1\nl: mov edi, 0x20000\ncmp ecx, 12\njne go\nmov edi, p + 1\njmp go\n"
 		  "go: mov [edi], ecx\nadd ecx, 1\njmp p\np: mov edx, 0\nadd ebx, edx\ncmp ecx, 20\njne l",
 		  8 * 12 },
 		{ "SMC byte store", "mov ecx, 1\nmov al, 0x29\nl: mov edi, 0x20000\ncmp ecx, 12\njne go\n"
-		  "mov edi, p\ngo: mov [edi], al\nadd ecx, 1\np: add ebx, ecx\ncmp ecx, 20\njne l",
+		  "mov edi, p\njmp go\ngo: mov [edi], al\nadd ecx, 1\np: add ebx, ecx\ncmp ecx, 20\njne l",
 		  77u - 132u },
 	};
 	unsigned k;
@@ -897,21 +971,60 @@ END_TEST
 
 START_TEST(stack16)
 {
-	/* SS with B=0: PUSH/POP use SP, keep ESP's high half and wrap at
-	 * 64 KiB; the inline forms must leave them to the handler.  Each
-	 * iteration's pushes and pops cancel out; SUB ESP (32-bit) walks SP
-	 * down through 0 and borrows from the high half. */
+	/* SS with B=0 and ESP 0x10000: every iteration's PUSHes wrap SP to
+	 * 0xfffc and 0xfff8 and keep ESP's high half; a 32-bit offset
+	 * (0xfffc) would pass the limit check, so the inline forms must leave
+	 * a 16-bit stack to the handler.  EDI sums ESP after the two pushes. */
 	struct outcome o = run_src("16-bit stack",
-				   "mov ax, 0x18\nmov ss, ax\nmov esp, 0x12340008\nmov ecx, 16\n"
-				   "l: push ecx\npush ebx\npop edx\npop eax\npush eax\nadd ebx, eax\n"
-				   "pop edi\nsub esp, 4\nsub ecx, 1\njnz l\n"
+				   "mov ax, 0x18\nmov ss, ax\nmov esp, 0x10000\nmov ecx, 16\n"
+				   "l: push ecx\npush ebx\nadd edi, esp\npop edx\npop eax\npush eax\n"
+				   "add ebx, eax\npop esi\nsub ecx, 1\njnz l\n"
 				   "mov ax, 0x10\nmov ss, ax", false, 0);
 
 	ck_assert_uint_eq(o.mark, NONE);
-	ck_assert_uint_eq(o.gpr[CPU_ESP], 0x1233ffc8u);
+	ck_assert_uint_eq(o.gpr[CPU_ESP], 0x10000u);
+	ck_assert_uint_eq(o.gpr[CPU_EDI], 16 * 0x1fff8u);
 	ck_assert_uint_eq(o.gpr[CPU_EBX], 136);
-	/* The 3rd iteration starts at SP 0: its PUSH ECX (14) wraps to 0xfffc. */
-	ck_assert_uint_ne(rd(&m[0], STACK16 + 0xfffc), 0);
+	ck_assert_uint_eq(rd(&m[0], STACK16 + 0xfffc), 1);      /* the last PUSH ECX */
+}
+END_TEST
+
+START_TEST(expand_down)
+{
+	/* ES expand-down at DATA + 0x800 with limit 0xfff (valid offsets
+	 * 0x1000 and up): the Nth load goes below the lower bound, #GP(0), on
+	 * the page the loop has been reading (a soft-TLB hit). */
+	struct outcome o = run_src("expand-down ES",
+				   "mov ax, 0x38\nmov es, ax\nmov esi, 0x1400\nmov dword [0x8100], f\n"
+				   "l: add ebx, 1\nf: mov eax, [es:esi]\nmov [es:esi + 0x10], ebx\n"
+				   "sub esi, 0x40\nadd edx, eax\njmp l", false, 0);
+
+	ck_assert_uint_eq(o.mark, 13);
+	ck_assert_uint_eq(o.errc, 0);
+	ck_assert_uint_eq(o.gpr[CPU_ESI], 0xfc0);
+	ck_assert_uint_eq(saved_eip(&m[0]), rd(&m[0], 0x8100));
+}
+END_TEST
+
+START_TEST(user_mode)
+{
+	/* Ring 3 (entered by IRETD) reads its way from a user page into
+	 * SUP_PAGE, which ring 0 read first (so only the supervisor half of
+	 * the soft TLB knows it): #PF with error code 5 (present, user). */
+	struct outcome o = run_src("ring 3 #PF",
+				   "mov ax, 0x50\nltr ax\nmov eax, [0x24000]\nmov ax, 0x4b\nmov ds, ax\n"
+				   "mov es, ax\npush dword 0x4b\npush dword 0x6f800\npush dword 2\n"
+				   "push dword 0x43\npush dword u\niretd\n"
+				   "u: mov esi, 0x23000\nmov dword [0x8100], f\n"
+				   "l: add ebx, 1\nf: mov eax, [esi]\nmov [esi - 0x2000], ebx\nadd esi, 0x80\n"
+				   "add edx, eax\njmp l", true, 0);
+
+	ck_assert_uint_eq(o.mark, 14);
+	ck_assert_uint_eq(o.errc, 5);
+	ck_assert_uint_eq(o.cr2, SUP_PAGE);
+	ck_assert_uint_eq(o.gpr[CPU_EBX], 33);
+	ck_assert_uint_eq(saved_eip(&m[0]), rd(&m[0], 0x8100));
+	ck_assert_uint_eq(rd(&m[0], o.gpr[CPU_ESP] + 4), 0x43);
 }
 END_TEST
 
@@ -998,6 +1111,8 @@ static Suite *jit_suite(void)
 	tcase_add_test(tc, page_crossing);
 	tcase_add_test(tc, smc);
 	tcase_add_test(tc, stack16);
+	tcase_add_test(tc, expand_down);
+	tcase_add_test(tc, user_mode);
 	tcase_add_test(tc, branch_beyond_cs_limit);
 	tcase_add_test(tc, prefixes);
 	suite_add_tcase(s, tc);
