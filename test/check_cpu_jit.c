@@ -12,12 +12,13 @@
  *    r8/m8 with AH..BH, MOVZX, LEA, PUSH/POP, ADD/OR/AND/SUB/XOR/CMP/TEST
  *    in the 01/03/05/81/83/85 forms on registers and memory, CALL/RET)
  *    mixed with forms that are not inlined (ADC/SBB, INC/DEC, NEG, byte
- *    ALU, F7 TEST), with base+index*scale+disp operands kept inside a
- *    two-page data area, each block ended by a Jcc (all 16 conditions,
- *    rel8 and rel32), a flag reader (PUSHFD/POP, SETcc r8/m8, CMOVcc,
- *    ADC/SBB, LAHF) or a CALL/RET (RET imm16 too) pair;
+ *    ALU, F7 TEST, 0x66 forms), with base+index*scale+disp operands kept
+ *    inside a two-page data area (some through FS with a base), each
+ *    block ended by a Jcc (all 16 conditions, rel8 and rel32), a flag
+ *    reader (PUSHFD/POP, SETcc r8/m8, CMOVcc, ADC/SBB, LAHF) or a
+ *    CALL/RET (RET imm16 too) pair; 600 programs, fixed seeds;
  *  - slow paths inside compiled TUs: #PF on the Nth iteration (load,
- *    store, PUSH, POP), #GP from a segment limit, page-crossing accesses,
+ *    store, POP), #GP from a segment limit, page-crossing accesses,
  *    self-modifying code inside one TU and from another TU, PUSH/POP on a
  *    16-bit stack segment, Jcc/JMP beyond the CS limit, an expand-down
  *    segment's lower bound, ring 3 hitting a supervisor page;
@@ -200,6 +201,7 @@ struct scen {
 	uint32_t skip;
 	bool paging;
 	uint32_t cnt;           /* initial value at CNT */
+	uint32_t fs_base;       /* FS base (limit 4 GiB) unless 0 */
 	uint64_t max_insns;
 	const char *name;
 };
@@ -227,6 +229,10 @@ static void run_one(struct cpu_test *t, const struct scen *s, struct outcome *o,
 		cpu_test_load(t, DATA, s->data, s->data_len);
 	wr(t, SKIP, s->skip);
 	wr(t, CNT, s->cnt);
+	if (s->fs_base) {
+		c->seg[CPU_FS].base = s->fs_base;
+		cpu_seg_cache(c, CPU_FS);
+	}
 	for (k = 0; k < 8; k++)
 		c->gpr[k] = s->gpr[k];
 	if (!c->gpr[CPU_ESP])
@@ -411,6 +417,18 @@ static void modrm_mem(struct gen *g, unsigned r, const struct memop *o)
 
 static void modrm_reg(struct gen *g, unsigned r, unsigned rm) { g1(g, 0xc0 | (r << 3) | rm); }
 
+/* Now and then an FS override (FS base RND_FS_BASE = -0x1000, set by the
+ * random test): the offset grows by 0x1000 for the same address.  It is
+ * the last byte before the opcode, which the caller emits next. */
+#define RND_FS_BASE 0xfffff000u
+static void fs_prefix(struct gen *g, struct memop *o)
+{
+	if (rn(6))
+		return;
+	g1(g, 0x64);
+	o->disp += 0x1000;
+}
+
 /* An operand of size bytes inside [DATA, DATA + DATA_LEN) (or the stack
  * area above ESP), with the instructions that set up its registers
  * emitted first (themselves inlined forms: MOV imm, LEA, MOVZX, AND). */
@@ -425,6 +443,7 @@ static void gen_mem(struct gen *g, struct memop *o, unsigned size)
 	if (kind == 0) {                /* [esp + d] into the stack area */
 		o->base = CPU_ESP;
 		o->disp = (int32_t)rn(64);
+		fs_prefix(g, o);
 		return;
 	}
 	if (kind == 1) {
@@ -475,6 +494,7 @@ static void gen_mem(struct gen *g, struct memop *o, unsigned size)
 		o->disp = (int32_t)(DATA + rn(room + 1));
 	else
 		o->disp = (int32_t)rn(room + 1) - (int32_t)boff;
+	fs_prefix(g, o);
 }
 
 /* ALU forms: 0 ADD 1 OR 2 ADC 3 SBB 4 AND 5 SUB 6 XOR 7 CMP. */
@@ -493,6 +513,8 @@ static void gen_alu(struct gen *g)
 
 	if (rn(3) == 0)
 		s = d;
+	if (form != 2 && form != 3 && rn(8) == 0)
+		g1(g, 0x66);                    /* 16-bit, not inlined */
 	switch (form) {
 	case 0:
 		g1(g, (op << 3) | 1);
@@ -535,6 +557,8 @@ static void gen_insn(struct gen *g)
 		g1(g, 0xb8 + r);                                /* mov r, imm */
 		g4(g, rnd_val());
 	} else if (k < 40) {
+		if (rn(8) == 0)
+			g1(g, 0x66);                            /* mov r16, r16 */
 		g1(g, rn(2) ? 0x89 : 0x8b);                     /* mov r, r */
 		if (g->b[g->n - 1] == 0x89)
 			modrm_reg(g, rn(8), r);
@@ -782,7 +806,7 @@ START_TEST(random_sequences)
 	unsigned seq, k;
 
 	ck_assert_ptr_nonnull(g);
-	for (seq = 0; seq < 400; seq++) {
+	for (seq = 0; seq < 600; seq++) {
 		struct scen s = { 0 };
 		char name[64];
 
@@ -802,6 +826,7 @@ START_TEST(random_sequences)
 		s.data = data;
 		s.data_len = DATA_LEN;
 		s.cnt = ITER;
+		s.fs_base = RND_FS_BASE;
 		snprintf(name, sizeof(name), "random sequence %u", seq);
 		s.name = name;
 		run_both(&s, &o);
