@@ -95,6 +95,7 @@ struct cpu_tcache {
 	struct cpu_tu *phash2[TC_PHASH];
 	struct cpu_tu *free;
 	struct cpu_jit *jit;       /* NULL: threaded back end only */
+	struct jit_link njc[JIT_JCACHE]; /* native jump cache (jit.h) */
 	struct cpu_tu scratch;     /* uncached TUs (MMIO, page-crossing, limit) */
 	struct cpu_tu pool[TC_POOL];
 };
@@ -136,7 +137,7 @@ int cpu_tc_create(struct cpu *c)
 	c->tc = calloc(1, sizeof(*c->tc));
 	if (!c->tc)
 		return -ENOMEM;
-	c->tc->jit = jit_create();
+	c->tc->jit = jit_create(c->tc->njc);
 	tc_reset(c);
 	return 0;
 }
@@ -487,8 +488,12 @@ static void jit_flush(struct cpu *c)
 {
 	unsigned k;
 
-	for (k = 0; k < TC_POOL; k++)
+	/* The generations go too: native links into the old code must fail
+	 * even where the TLB still maps their TU. */
+	for (k = 0; k < TC_POOL; k++) {
 		c->tc->pool[k].native = NULL;
+		c->tc->pool[k].gen++;
+	}
 	jit_reset(c->tc->jit);
 	c->tlb_epoch++;
 }
@@ -507,6 +512,18 @@ static void tu_heat(struct cpu *c, struct cpu_tu *tu)
 		jit_flush(c);
 		tu->native = jit_compile(tc->jit, tu->insn, tu->n, links, c->pm_gen);
 	}
+}
+
+/* Points native link l (at key: EIP, or lin in the jump cache) to tu. */
+static void jit_link_set(struct cpu *c, struct jit_link *l, struct cpu_tu *tu, uint32_t key)
+{
+	l->epoch = c->tlb_epoch;
+	l->eip = key;
+	l->tu = tu;
+	l->code = (uint8_t *)(uintptr_t)tu->native + JIT_PROLOGUE;
+	l->gen = tu->gen;
+	l->genp = &tu->gen;
+	l->host = tu->host2 ? 0 : tu->host;
 }
 
 /* Runs tu's native code, which may chain on through other TUs; returns
@@ -727,13 +744,12 @@ static void cpu_run_slice(struct cpu *c)
 		}
 		if (!tu->native)
 			tu_heat(c, tu);
-		if (tu->native && link_from) {
-			struct jit_link *l = &link_from->nlink[prev_exit];
+		if (tu->native) {
+			uint32_t lin = c->seg[CPU_CS].base + c->eip;
 
-			l->epoch = c->tlb_epoch;
-			l->eip = c->eip;
-			l->tu = tu;
-			l->code = (uint8_t *)(uintptr_t)tu->native + JIT_PROLOGUE;
+			if (link_from)
+				jit_link_set(c, &link_from->nlink[prev_exit], tu, c->eip);
+			jit_link_set(c, &c->tc->njc[(lin ^ (lin >> 12)) & (JIT_JCACHE - 1)], tu, lin);
 		}
 		if (tu->native) {
 			tu = tu_run_native(c, tu, stop);

@@ -50,6 +50,7 @@ struct cpu_jit {
 	/* Made at the start of a fresh buffer (ready): */
 	bool ready;
 	const uint64_t *pm_gen;
+	struct jit_link *jcache;      /* [JIT_JCACHE], the run loop fills it */
 	uintptr_t exit_stub;
 	uintptr_t mem_stub[6][3][2];  /* [segment][size 1, 2, 4][read, write] */
 	struct { cpu_handler fn; uintptr_t at; } thunk[JIT_THUNKS];
@@ -77,6 +78,7 @@ struct cpu_jit {
 #define O_EXIT ((int32_t)offsetof(struct cpu, jit_exit))
 #define O_IRQ ((int32_t)offsetof(struct cpu, irq))
 #define O_B(f) ((int32_t)offsetof(struct cpu, f))
+#define L_OFF(f) ((uint8_t)offsetof(struct jit_link, f))
 
 enum { EAX, ECX, EDX, EBX, ESP_, EBP, ESI, EDI };
 
@@ -700,14 +702,21 @@ static void emit_exit_stub(struct cpu_jit *j)
 	unsigned nb = 0, k;
 	struct em e;
 
+	uint8_t *stale, *linked;
+	int32_t tlb_x = O_TLB + (int32_t)(MMU_X * sizeof(((struct mmu *)0)->tlb[0][0]));
+
+	uint8_t *miss, *check;
+
 	em_open(&e, j);
-	b1(&e, 0x48); ld(&e, ESI, O_EPOCH);                              /* mov rsi, epoch */
-	b1(&e, 0x48); b1(&e, 0x3b); b1(&e, 0x71);                        /* cmp rsi, [rcx+0] */
-	b1(&e, (uint8_t)offsetof(struct jit_link, epoch));
-	back[nb++] = jcc_fwd(&e, CC_NE);
 	ld(&e, ESI, O_EIP);
-	b1(&e, 0x3b); b1(&e, 0x71); b1(&e, (uint8_t)offsetof(struct jit_link, eip));
-	back[nb++] = jcc_fwd(&e, CC_NE);
+	b1(&e, 0x3b); b1(&e, 0x71); b1(&e, L_OFF(eip));                  /* cmp esi, [rcx+eip] */
+	miss = jcc_fwd(&e, CC_NE);
+	rbx_op(&e, 0x03, ESI, O_SEG(CPU_CS, base));                       /* esi = lin */
+	check = e.p;
+	b1(&e, 0x48); ld(&e, EDI, O_EPOCH);                              /* mov rdi, epoch */
+	b1(&e, 0x48); b1(&e, 0x3b); b1(&e, 0x79); b1(&e, L_OFF(epoch));  /* cmp rdi, [rcx+epoch] */
+	stale = jcc_fwd(&e, CC_NE);
+	linked = e.p;
 	rbx_op(&e, 0x29, EAX, O_BUDGET);                                   /* sub budget, eax */
 	back[nb++] = jcc_fwd(&e, CC_LE);
 	for (k = 0; k < sizeof(stop_flags) / sizeof(stop_flags[0]); k++) {
@@ -732,10 +741,52 @@ static void emit_exit_stub(struct cpu_jit *j)
 	b1(&e, 0x48); rbx_op(&e, 0x01, EAX, O_INSNS);                    /* add insns, rax */
 	b1(&e, 0x48); rbx_op(&e, 0x83, 0, O_B(stats.tu_lookups)); b1(&e, 1);
 	b1(&e, 0x48); rbx_op(&e, 0x83, 0, O_B(stats.tu_hits)); b1(&e, 1);
-	b1(&e, 0x48); b1(&e, 0x8b); b1(&e, 0x71);                        /* mov rsi, [rcx+tu] */
-	b1(&e, (uint8_t)offsetof(struct jit_link, tu));
+	b1(&e, 0x48); b1(&e, 0x8b); b1(&e, 0x71); b1(&e, L_OFF(tu));    /* mov rsi, [rcx+tu] */
 	b1(&e, 0x48); st(&e, O_TU_CUR, ESI);
-	b1(&e, 0xff); b1(&e, 0x61); b1(&e, (uint8_t)offsetof(struct jit_link, code)); /* jmp [rcx+code] */
+	b1(&e, 0xff); b1(&e, 0x61); b1(&e, L_OFF(code));                /* jmp [rcx+code] */
+	/* Another EIP (RET, an indirect jump, a Jcc's other way): the jump
+	 * cache entry for lin, which holds lin in place of EIP, if any. */
+	patch(&e, miss);
+	rbx_op(&e, 0x03, ESI, O_SEG(CPU_CS, base));                       /* esi = lin */
+	mov_rr(&e, EDI, ESI);
+	b1(&e, 0xc1); b1(&e, 0xef); b1(&e, 12);                           /* shr edi, 12 */
+	b1(&e, 0x31); b1(&e, 0xf7);                                       /* xor edi, esi */
+	reg_imm(&e, 4, EDI, JIT_JCACHE - 1);                              /* and edi, .. */
+	b1(&e, 0x6b); b1(&e, 0xff); b1(&e, sizeof(struct jit_link));      /* imul edi, edi, size */
+	b1(&e, 0x48); b1(&e, 0xb9); b8(&e, (uint64_t)(uintptr_t)j->jcache); /* mov rcx, jcache */
+	b1(&e, 0x48); b1(&e, 0x01); b1(&e, 0xf9);                         /* add rcx, rdi */
+	b1(&e, 0x3b); b1(&e, 0x71); b1(&e, L_OFF(eip));                  /* cmp esi, [rcx+eip] */
+	back[nb++] = jcc_fwd(&e, CC_NE);
+	patch_to(jmp_fwd(&e), check);
+	/* An older epoch (a CR3 load, INVLPG, a TU freed): the link still
+	 * holds if its TU is unchanged and the execute TLB maps lin (esi) to
+	 * that TU's first byte.  Then it is renewed. */
+	patch(&e, stale);
+	b1(&e, 0x48); b1(&e, 0x8b); b1(&e, 0x79); b1(&e, L_OFF(genp));  /* mov rdi, [rcx+genp] */
+	b1(&e, 0x8b); b1(&e, 0x3f);                                       /* mov edi, [rdi] */
+	b1(&e, 0x3b); b1(&e, 0x79); b1(&e, L_OFF(gen));                  /* cmp edi, [rcx+gen] */
+	back[nb++] = jcc_fwd(&e, CC_NE);
+	mov_rr(&e, EDI, ESI);
+	b1(&e, 0xc1); b1(&e, 0xef); b1(&e, 12);                           /* shr edi, 12 */
+	reg_imm(&e, 4, EDI, 0xff);                                        /* and edi, 255 */
+	b1(&e, 0xc1); b1(&e, 0xe7); b1(&e, 4);                            /* shl edi, 4 */
+	b1(&e, 0x44); rbx_op(&e, 0x8b, 0, O_USER);                        /* mov r8d, user */
+	b1(&e, 0x45); b1(&e, 0x69); b1(&e, 0xc0);                         /* imul r8d, r8d, .. */
+	b4(&e, (uint32_t)(sizeof(((struct mmu *)0)->tlb[0]) / MMU_USER));
+	b1(&e, 0x44); b1(&e, 0x01); b1(&e, 0xc7);                         /* add edi, r8d */
+	b1(&e, 0x41); b1(&e, 0x89); b1(&e, 0xf0);                         /* mov r8d, esi */
+	b1(&e, 0x41); b1(&e, 0x81); b1(&e, 0xe0); b4(&e, 0xfffff000u);   /* and r8d, ~0xfff */
+	b1(&e, 0x44); b1(&e, 0x3b); b1(&e, 0x84); b1(&e, 0x3b);          /* cmp r8d, [rbx+rdi+tlb] */
+	b4(&e, (uint32_t)tlb_x);
+	back[nb++] = jcc_fwd(&e, CC_NE);
+	b1(&e, 0x4c); b1(&e, 0x8b); b1(&e, 0x84); b1(&e, 0x3b);          /* mov r8, [..+addend] */
+	b4(&e, (uint32_t)(tlb_x + (int32_t)offsetof(struct mmu_tlb_entry, addend)));
+	b1(&e, 0x49); b1(&e, 0x01); b1(&e, 0xf0);                         /* add r8, rsi */
+	b1(&e, 0x4c); b1(&e, 0x3b); b1(&e, 0x41); b1(&e, L_OFF(host));   /* cmp r8, [rcx+host] */
+	back[nb++] = jcc_fwd(&e, CC_NE);
+	b1(&e, 0x48); ld(&e, EDI, O_EPOCH);
+	b1(&e, 0x48); b1(&e, 0x89); b1(&e, 0x79); b1(&e, L_OFF(epoch));  /* mov [rcx+epoch], rdi */
+	patch_to(jmp_fwd(&e), linked);
 	for (k = 0; k < nb; k++)
 		patch(&e, back[k]);
 	rbx_op(&e, 0x88, EDX, O_EXIT);                                     /* mov exit, dl */
@@ -896,7 +947,7 @@ cpu_native jit_compile(struct cpu_jit *j, const struct cpu_insn *insn, unsigned 
 	return (cpu_native)(void *)em_close(e);
 }
 
-struct cpu_jit *jit_create(void)
+struct cpu_jit *jit_create(struct jit_link *jcache)
 {
 	struct cpu_jit *j;
 	const char *env = getenv("HOSTVM_JIT");
@@ -907,6 +958,7 @@ struct cpu_jit *jit_create(void)
 	j = calloc(1, sizeof(*j));
 	if (!j)
 		return NULL;
+	j->jcache = jcache;
 	fd = memfd_create("hostvm-jit", MFD_CLOEXEC);
 	if (fd < 0 || ftruncate(fd, JIT_BUF) < 0)
 		goto fail;
@@ -953,7 +1005,7 @@ cpu_native jit_compile(struct cpu_jit *j, const struct cpu_insn *insn, unsigned 
 	(void)j; (void)insn; (void)n; (void)links; (void)pm_gen;
 	return NULL;
 }
-struct cpu_jit *jit_create(void) { return NULL; }
+struct cpu_jit *jit_create(struct jit_link *jcache) { (void)jcache; return NULL; }
 void jit_destroy(struct cpu_jit *j) { (void)j; }
 void jit_reset(struct cpu_jit *j) { (void)j; }
 

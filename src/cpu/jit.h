@@ -10,23 +10,32 @@ struct cpu_jit;
 typedef unsigned (*cpu_native)(struct cpu *c);
 
 /* A native TU's exit 0 (fall-through, end by length) or 1 (branch taken,
- * CALL) jumps straight into the next TU's code while its link is valid:
- * same TLB epoch (which freeing a TU or native code also bumps) and EIP,
- * and nothing for the run loop to do (interrupt, halt, exit request,
- * memory map change, instruction budget). */
+ * CALL, RET) jumps straight into the next TU's code while its link is
+ * valid: same EIP, and the same TLB epoch, or else the successor is still
+ * what it was (generation) and the execute TLB still maps the EIP to its
+ * first byte; and nothing is for the run loop to do (interrupt, halt, exit
+ * request, memory map change, instruction budget). */
 struct jit_link {
 	uint64_t epoch;
 	void *tu;               /* the successor (struct cpu_tu *) */
 	void *code;             /* its native code past the prologue */
 	uint32_t eip;
+	uint32_t gen;           /* *genp when linked */
+	const uint32_t *genp;   /* the successor's generation */
+	uintptr_t host;         /* host address of its first byte; 0: on two pages */
 };
 #define JIT_EXIT_NONE 0xff
+/* The native jump cache: links by linear address (in place of EIP) that
+ * an exit whose own link names another EIP looks up; entry for lin:
+ * (lin ^ lin >> 12) & (JIT_JCACHE - 1). */
+#define JIT_JCACHE 4096
 /* Bytes of a TU function's prologue that a chained jump skips. */
 #define JIT_PROLOGUE 4
 
 /* NULL when there is no native back end (other hosts, HOSTVM_JIT=0, no
- * memory): the threaded back end then runs everything. */
-struct cpu_jit *jit_create(void);
+ * memory): the threaded back end then runs everything.  jcache: the
+ * caller's JIT_JCACHE entries, zeroed. */
+struct cpu_jit *jit_create(struct jit_link *jcache);
 void jit_destroy(struct cpu_jit *j);
 /* Compiles the n instructions of a TU (their IR must outlive the code);
  * NULL when the code buffer is full (jit_reset it, between TUs).  A TU
