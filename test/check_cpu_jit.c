@@ -16,7 +16,9 @@
  *    inside a two-page data area (some through FS with a base), each
  *    block ended by a Jcc (all 16 conditions, rel8 and rel32), a flag
  *    reader (PUSHFD/POP, SETcc r8/m8, CMOVcc, ADC/SBB, LAHF) or a
- *    CALL/RET (RET imm16 too) pair; 600 programs, fixed seeds;
+ *    CALL/RET (RET imm16 too) pair; 600 programs, fixed seeds; 60 of
+ *    them also stopped by an instruction budget (the same TU boundary,
+ *    state and count: native TUs chain by themselves);
  *  - slow paths inside compiled TUs: #PF on the Nth iteration (load,
  *    store, POP), #GP from a segment limit, page-crossing accesses,
  *    self-modifying code inside one TU and from another TU, PUSH/POP on a
@@ -202,6 +204,7 @@ struct scen {
 	bool paging;
 	uint32_t cnt;           /* initial value at CNT */
 	uint32_t fs_base;       /* FS base (limit 4 GiB) unless 0 */
+	bool budget_stop;       /* max_insns may end the run before HLT */
 	uint64_t max_insns;
 	const char *name;
 };
@@ -211,6 +214,7 @@ struct outcome {
 	bool halted;
 	uint32_t gpr[8], eip, eflags, cr2;
 	uint32_t mark, errc, nfault;
+	uint64_t insns;         /* instructions the run completed */
 };
 
 static uint8_t ram[2][CMP_LEN];
@@ -218,6 +222,7 @@ static uint8_t ram[2][CMP_LEN];
 static void run_one(struct cpu_test *t, const struct scen *s, struct outcome *o, uint8_t *mem)
 {
 	struct cpu *c = t->cpu;
+	struct cpu_stats st;
 	unsigned k;
 
 	memset(o, 0, sizeof(*o));       /* padding too: outcomes are compared whole */
@@ -238,7 +243,11 @@ static void run_one(struct cpu_test *t, const struct scen *s, struct outcome *o,
 	if (!c->gpr[CPU_ESP])
 		c->gpr[CPU_ESP] = STACK_TOP;
 	c->eip = CODE;
+	cpu_get_stats(c, &st);
+	o->insns = st.insns;
 	o->ex = cpu_test_run(t, s->max_insns ? s->max_insns : 200000);
+	cpu_get_stats(c, &st);
+	o->insns = st.insns - o->insns;
 	o->halted = c->halted;
 	for (k = 0; k < 8; k++)
 		o->gpr[k] = c->gpr[k];
@@ -253,9 +262,9 @@ static void run_one(struct cpu_test *t, const struct scen *s, struct outcome *o,
 
 static void dump(const char *what, const struct outcome *o)
 {
-	fprintf(stderr, "  %s: exit %d halted %d eip %08x eflags %08x mark %08x errc %08x nfault %u cr2 %08x\n"
+	fprintf(stderr, "  %s: exit %d halted %d insns %llu eip %08x eflags %08x mark %08x errc %08x nfault %u cr2 %08x\n"
 		"    eax %08x ecx %08x edx %08x ebx %08x esp %08x ebp %08x esi %08x edi %08x\n",
-		what, o->ex, o->halted, o->eip, o->eflags, o->mark, o->errc, o->nfault, o->cr2,
+		what, o->ex, o->halted, (unsigned long long)o->insns, o->eip, o->eflags, o->mark, o->errc, o->nfault, o->cr2,
 		o->gpr[0], o->gpr[1], o->gpr[2], o->gpr[3], o->gpr[4], o->gpr[5], o->gpr[6], o->gpr[7]);
 }
 
@@ -306,8 +315,11 @@ static void run_both(const struct scen *s, struct outcome *res)
 	ck_assert_msg(o[0].eflags == o[1].eflags, "%s: EFLAGS %#x (threaded) vs %#x (jit)",
 		      s->name, o[0].eflags, o[1].eflags);
 	ck_assert_msg(o[0].cr2 == o[1].cr2, "%s: CR2 %#x vs %#x", s->name, o[0].cr2, o[1].cr2);
+	ck_assert_msg(o[0].insns == o[1].insns, "%s: %llu instructions (threaded) vs %llu (jit)",
+		      s->name, (unsigned long long)o[0].insns, (unsigned long long)o[1].insns);
 	ck_assert_msg(!memcmp(ram[0], ram[1], CMP_LEN), "%s: guest RAM differs", s->name);
-	ck_assert_msg(o[0].ex == CPU_EXIT_REQUEST && o[0].halted, "%s: did not reach HLT", s->name);
+	ck_assert_msg(o[0].ex == CPU_EXIT_REQUEST && (o[0].halted || s->budget_stop),
+		      "%s: did not reach HLT", s->name);
 	if (res)
 		*res = o[0];
 }
@@ -798,40 +810,82 @@ static void gen_program(struct gen *g)
 	g1(g, 0xf4);
 }
 
+/* Random program number seq (fixed seed) with its registers and data. */
+static void random_scen(unsigned seq, struct gen *g, uint8_t *data, struct scen *s)
+{
+	unsigned k;
+
+	memset(s, 0, sizeof(*s));
+	rng = 0x9e3779b97f4a7c15ull ^ ((uint64_t)(seq + 1) * 0xbf58476d1ce4e5b9ull);
+	gen_program(g);
+	for (k = 0; k < DATA_LEN; k += 4) {
+		uint32_t v = rnd_val();
+
+		memcpy(data + k, &v, 4);
+	}
+	for (k = 0; k < 8; k++)
+		s->gpr[k] = rnd_val();
+	s->gpr[CPU_ESP] = STACK_TOP;
+	s->gpr[CPU_EBP] = DATA;
+	s->code = g->b;
+	s->len = g->n;
+	s->data = data;
+	s->data_len = DATA_LEN;
+	s->cnt = ITER;
+	s->fs_base = RND_FS_BASE;
+}
+
 START_TEST(random_sequences)
 {
 	static uint8_t data[DATA_LEN];
 	struct gen *g = malloc(sizeof(*g));
 	struct outcome o;
-	unsigned seq, k;
+	unsigned seq;
 
 	ck_assert_ptr_nonnull(g);
 	for (seq = 0; seq < 600; seq++) {
-		struct scen s = { 0 };
+		struct scen s;
 		char name[64];
 
-		rng = 0x9e3779b97f4a7c15ull ^ ((uint64_t)(seq + 1) * 0xbf58476d1ce4e5b9ull);
-		gen_program(g);
-		for (k = 0; k < DATA_LEN; k += 4) {
-			uint32_t v = rnd_val();
-
-			memcpy(data + k, &v, 4);
-		}
-		for (k = 0; k < 8; k++)
-			s.gpr[k] = rnd_val();
-		s.gpr[CPU_ESP] = STACK_TOP;
-		s.gpr[CPU_EBP] = DATA;
-		s.code = g->b;
-		s.len = g->n;
-		s.data = data;
-		s.data_len = DATA_LEN;
-		s.cnt = ITER;
-		s.fs_base = RND_FS_BASE;
+		random_scen(seq, g, data, &s);
 		snprintf(name, sizeof(name), "random sequence %u", seq);
 		s.name = name;
 		run_both(&s, &o);
 		ck_assert_msg(o.mark == NONE, "%s: exception %u (a generator bug)", name, o.mark);
 	}
+	free(g);
+}
+END_TEST
+
+START_TEST(insn_budget)
+{
+	/* An instruction budget ends the run at a TU boundary: native code
+	 * that chains TU to TU must stop at the same one, with the same
+	 * state and count, as the threaded back end. */
+	static const uint64_t budget[4] = { 150, 203, 257, 333 };
+	static uint8_t data[DATA_LEN];
+	struct gen *g = malloc(sizeof(*g));
+	struct outcome o;
+	unsigned seq, stopped = 0;
+
+	ck_assert_ptr_nonnull(g);
+	for (seq = 0; seq < 60; seq++) {
+		struct scen s;
+		char name[64];
+
+		random_scen(seq, g, data, &s);
+		s.max_insns = budget[seq % 4];
+		s.budget_stop = true;
+		snprintf(name, sizeof(name), "random sequence %u, budget %llu", seq,
+			 (unsigned long long)s.max_insns);
+		s.name = name;
+		run_both(&s, &o);
+		ck_assert_msg(o.halted ? o.insns < s.max_insns + CPU_TU_MAX :
+			      o.insns >= s.max_insns && o.insns < s.max_insns + CPU_TU_MAX,
+			      "%s: %llu instructions", name, (unsigned long long)o.insns);
+		stopped += !o.halted;
+	}
+	ck_assert_uint_gt(stopped, 40);
 	free(g);
 }
 END_TEST
@@ -1131,6 +1185,7 @@ static Suite *jit_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, random_sequences);
+	tcase_add_test(tc, insn_budget);
 	tcase_add_test(tc, pf_nth_iteration);
 	tcase_add_test(tc, gp_segment_limit);
 	tcase_add_test(tc, page_crossing);
