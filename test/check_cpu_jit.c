@@ -1,9 +1,9 @@
 /* The native back end (src/cpu/jit.c) against the threaded one: every case
  * runs the same guest code on two cpu_test machines, one created with
  * HOSTVM_JIT=0 (threaded only) and one with the JIT, and compares the
- * outcome (exit, halt, exception vector and error code, the 8 GPRs, EIP,
- * full EFLAGS through cpu_flags(), CR2, and the first 576 KiB of guest RAM:
- * code, data, stacks, page tables).  The code under test is a loop body
+ * outcome (exit, halt, instructions run, exception vector and error code,
+ * the 8 GPRs, EIP, full EFLAGS through cpu_flags(), CR2, and the first
+ * 576 KiB of guest RAM: code, data, stacks, page tables).  The code under test is a loop body
  * that runs at least 10 times, so its TUs are compiled (JIT_HOT is 4);
  * jit_compile is wrapped at link time (-Wl,--wrap) to count the TUs
  * really compiled, and every case asserts the JIT machine compiled some
