@@ -698,7 +698,7 @@ static void emit_exit_stub(struct cpu_jit *j)
 	static const int32_t stop_flags[] = {
 		O_B(halted), O_B(shadow), O_B(shutdown), O_B(nmi_pending), O_B(exit_req)
 	};
-	uint8_t *back[12], *no_irq;
+	uint8_t *back[16], *no_irq;
 	unsigned nb = 0, k;
 	struct em e;
 
