@@ -504,7 +504,7 @@ static void tu_heat(struct cpu *c, struct cpu_tu *tu)
 	struct cpu_tcache *tc = c->tc;
 	struct jit_link *links = tu->chainable ? tu->nlink : NULL;
 
-	if (!tc->jit || !tu->host || !tu->code32 || ++tu->heat < JIT_HOT)
+	if (!tc->jit || c->trace || !tu->host || !tu->code32 || ++tu->heat < JIT_HOT)
 		return;
 	memset(tu->nlink, 0, sizeof(tu->nlink));
 	tu->native = jit_compile(tc->jit, tu->insn, tu->n, links, c->pm_gen);
