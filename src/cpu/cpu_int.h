@@ -186,6 +186,7 @@ struct cpu {
 	 * returning from a TU's exit 0 or 1 stores the exit here. */
 	int32_t jit_budget;
 	uint8_t jit_exit;        /* JIT_EXIT_NONE when it returned otherwise */
+	uint32_t jit_scratch;    /* native code keeps a value here across a call */
 	uint64_t tlb_epoch;      /* bumped on every TLB flush the CPU causes */
 
 	struct cpu_env env;

@@ -240,8 +240,8 @@ static void ret_n(struct em *e, unsigned n)
 }
 
 /* The end of the TU, EIP final in memory: exit j (0: fall-through or end
- * by length, 1: branch) through the shared exit stub, which chains to the
- * linked TU or returns to the run loop. */
+ * by length, 1: branch) asks the shared exit stub whether to chain, and
+ * jumps to the linked TU if so. */
 static void tu_exit(struct em *e, unsigned j, unsigned n)
 {
 	if (!e->links) {
@@ -251,7 +251,8 @@ static void tu_exit(struct em *e, unsigned j, unsigned n)
 	b1(e, 0x48); b1(e, 0xb9); b8(e, (uint64_t)(uintptr_t)&e->links[j]);  /* mov rcx, link */
 	mov_imm(e, EAX, n);
 	mov_imm(e, EDX, j);
-	jump_abs(e, 0xe9, e->j->exit_stub);
+	call_abs(e, e->j->exit_stub);
+	b1(e, 0xff); b1(e, 0x61); b1(e, L_OFF(code));                 /* jmp [rcx+code] */
 }
 
 /* The handler call for instruction i, as tu_exec() makes it, through the
@@ -556,6 +557,76 @@ static bool emit_alu(struct em *e, const struct cpu_insn *i, unsigned k)
 	return true;
 }
 
+/* ecx = the guest's CF now (what INC/DEC keep): the host's when the host
+ * flags are the guest's, else from the lazy record. */
+static void emit_cf(struct em *e)
+{
+	if (e->flags_live) {
+		b1(e, 0x0f); b1(e, 0x92); b1(e, 0xc1);             /* setc cl */
+	} else {
+		b1(e, 0x48); mov_rr(e, EDI, EBX);
+		call_abs(e, (uintptr_t)cpu_cf);
+		b1(e, 0x89); b1(e, 0xc1);                          /* mov ecx, eax */
+	}
+	b1(e, 0x0f); b1(e, 0xb6); b1(e, 0xc9);                     /* movzx ecx, cl */
+}
+
+/* INC/DEC r/m32 (40+r, 48+r, FF /0, FF /1).  CF is kept: the record's aux
+ * holds it (as alu.c stores it), and the host's CF is set to it before
+ * the host INC/DEC, which keeps it too, so the host flags stay the
+ * guest's. */
+static bool emit_incdec(struct em *e, const struct cpu_insn *i, unsigned k)
+{
+	bool dec, mem = false;
+	unsigned reg = 0;
+	struct cold *c = NULL;
+
+	if (i->map != 0 || i->opsize != 4)
+		return false;
+	if (i->op >= 0x40 && i->op <= 0x4f) {
+		dec = i->op >= 0x48;
+		reg = i->op & 7;
+	} else if (i->op == 0xff && i->reg <= 1) {
+		dec = i->reg == 1;
+		mem = i->mod != 3;
+		reg = i->rm;
+	} else {
+		return false;
+	}
+	if (mem) {
+		sync_eip(e);
+		emit_cf(e);
+		st(e, O_B(jit_scratch), ECX);
+		c = cold_add(e, COLD_SLOW, i, k);
+		emit_ea(e, i);
+		emit_mem_addr(e, i->seg, 4, MMU_W, c);
+		ld(e, ECX, O_B(jit_scratch));
+		b1(e, 0x8b); b1(e, 0x02);                          /* mov eax, [rdx] */
+	} else {
+		emit_cf(e);
+		ld(e, EAX, O_GPR(reg));
+	}
+	st(e, O_LF(s1), EAX);
+	st(e, O_LF(aux), ECX);
+	st_imm(e, O_LF(s2), 1);
+	b1(e, 0x0f); b1(e, 0xba); b1(e, 0xe1); b1(e, 0);           /* bt ecx, 0 */
+	b1(e, 0xff); b1(e, dec ? 0xc8 : 0xc0);                     /* inc/dec eax */
+	st(e, O_LF(res), EAX);
+	b1(e, 0x66);
+	rbx_op(e, 0xc7, 0, O_LF(op));
+	b1(e, dec ? LF_DEC : LF_INC);
+	b1(e, 4);
+	if (mem) {
+		b1(e, 0x89); b1(e, 0x02);                          /* mov [rdx], eax */
+		form_done(e, c);
+	} else {
+		st(e, O_GPR(reg), EAX);
+		e->pend += i->len;
+		e->flags_live = true;
+	}
+	return true;
+}
+
 /* The TU's last instruction is Jcc/JMP rel (32-bit code): EIP becomes
  * the target or the fall-through without a handler call; a target beyond
  * the CS limit goes through the handler for its #GP. */
@@ -571,17 +642,47 @@ static bool emit_branch(struct em *e, const struct cpu_insn *i, unsigned k)
 		return false;
 	if (jcc) {
 		if (!e->flags_live) {
+			/* The flags from the lazy record: a 32-bit SUB/CMP or
+			 * logic record by redoing its host instruction, any other
+			 * through cpu_cond(). */
+			uint8_t *not_sub, *not_logic, *t1, *t2, *nt1, *nt2;
+
+			b1(e, 0x0f); rbx_op(e, 0xb7, EAX, O_LF(op));     /* movzx eax, word op|size */
+			b1(e, 0x3d); b4(e, LF_SUB | 4u << 8);             /* cmp eax, imm32 */
+			not_sub = jcc_fwd(e, CC_NE);
+			ld(e, EAX, O_LF(s1));
+			rbx_op(e, 0x3b, EAX, O_LF(s2));                   /* cmp eax, s2 */
+			t1 = jcc_fwd(e, i->op & 0xf);
+			nt1 = jmp_fwd(e);
+			patch(e, not_sub);
+			b1(e, 0x3d); b4(e, LF_LOGIC | 4u << 8);
+			not_logic = jcc_fwd(e, CC_NE);
+			ld(e, EAX, O_LF(res));
+			b1(e, 0x85); b1(e, 0xc0);                         /* test eax, eax */
+			t2 = jcc_fwd(e, i->op & 0xf);
+			nt2 = jmp_fwd(e);
+			patch(e, not_logic);
 			b1(e, 0x48); mov_rr(e, EDI, EBX);
 			mov_imm(e, ESI, i->op & 0xf);
 			call_abs(e, (uintptr_t)cpu_cond);
-			b1(e, 0x84); b1(e, 0xc0);                    /* test al, al */
+			b1(e, 0x84); b1(e, 0xc0);                         /* test al, al */
 			taken = jcc_fwd(e, CC_NE);
+			patch(e, nt1);
+			patch(e, nt2);
+			mem_arith(e, 0, O_EIP, e->pend + i->len);
+			tu_exit(e, 0, k + 1);
+			patch(e, t1);
+			patch(e, t2);
+			patch(e, taken);
+			taken = NULL;
 		} else {
 			taken = jcc_fwd(e, i->op & 0xf);
 		}
-		mem_arith(e, 0, O_EIP, e->pend + i->len);
-		tu_exit(e, 0, k + 1);
-		patch(e, taken);
+		if (taken) {
+			mem_arith(e, 0, O_EIP, e->pend + i->len);
+			tu_exit(e, 0, k + 1);
+			patch(e, taken);
+		}
 	}
 	c = cold_add(e, COLD_SLOW_END, i, k);
 	c->pre = e->pend;
@@ -688,11 +789,13 @@ static uintptr_t em_close(struct em *e)
 	return at;
 }
 
-/* The exit stub: rcx = &link, eax = instructions of the TU, edx = exit.
- * Jumps into the linked TU when the link holds (TLB epoch, EIP) and the
- * run loop has nothing to do (budget, halt, interrupt shadow, triple
- * fault, NMI, exit request, TF, an interrupt it could take, a memory map
- * change), else returns eax to the run loop with the exit noted. */
+/* The exit stub, called by an exit with rcx = &link, eax = instructions
+ * of the TU, edx = exit.  Returns to the exit, which jumps on to
+ * [rcx].code, when the link (or the jump cache entry rcx then points to)
+ * holds and the run loop has nothing to do (budget, halt, interrupt
+ * shadow, triple fault, NMI, exit request, TF, an interrupt it could take,
+ * a memory map change); else returns eax from the TU function to the run
+ * loop with the exit noted. */
 static void emit_exit_stub(struct cpu_jit *j)
 {
 	static const int32_t stop_flags[] = {
@@ -743,7 +846,7 @@ static void emit_exit_stub(struct cpu_jit *j)
 	b1(&e, 0x48); rbx_op(&e, 0x83, 0, O_B(stats.tu_hits)); b1(&e, 1);
 	b1(&e, 0x48); b1(&e, 0x8b); b1(&e, 0x71); b1(&e, L_OFF(tu));    /* mov rsi, [rcx+tu] */
 	b1(&e, 0x48); st(&e, O_TU_CUR, ESI);
-	b1(&e, 0xff); b1(&e, 0x61); b1(&e, L_OFF(code));                /* jmp [rcx+code] */
+	b1(&e, 0xc3);              /* the exit jumps on: its own indirect jump predicts better */
 	/* Another EIP (RET, an indirect jump, a Jcc's other way): the jump
 	 * cache entry for lin, which holds lin in place of EIP, if any. */
 	patch(&e, miss);
@@ -789,6 +892,7 @@ static void emit_exit_stub(struct cpu_jit *j)
 	patch_to(jmp_fwd(&e), linked);
 	for (k = 0; k < nb; k++)
 		patch(&e, back[k]);
+	b1(&e, 0x48); b1(&e, 0x83); b1(&e, 0xc4); b1(&e, 8);             /* drop the exit's return */
 	rbx_op(&e, 0x88, EDX, O_EXIT);                                     /* mov exit, dl */
 	b1(&e, 0x5b);
 	b1(&e, 0xc3);
@@ -930,7 +1034,7 @@ cpu_native jit_compile(struct cpu_jit *j, const struct cpu_insn *insn, unsigned 
 		}
 		if (last && (emit_branch(e, i, k) || emit_call_ret(e, i, k)))
 			break;
-		if (emit_reg_move(e, i) || emit_alu(e, i, k))
+		if (emit_reg_move(e, i) || emit_alu(e, i, k) || emit_incdec(e, i, k))
 			continue;
 		if ((i->mod != 3 || !i->has_modrm) && emit_mem_move(e, i, k))
 			continue;
