@@ -458,7 +458,11 @@ START_TEST(test_fnsave_image)
 		uint16_t cwv = rnd_cw();
 		int i, depth = 1 + (int)(rnd() % 3);
 
-		__asm__ volatile("fnsave %[s]\n\tfninit\n\tfldcw %[cw]" : [s] "+m"(save) : [cw] "m"(cwv) : "memory");
+		/* Registers the guest never loaded hold zeros in a fresh
+		 * emulated FPU: zero the host's too (FNINIT keeps contents). */
+		__asm__ volatile("fnsave %[s]\n\tfninit\n\t"
+				 "fldz\n\tfldz\n\tfldz\n\tfldz\n\tfldz\n\tfldz\n\tfldz\n\tfldz\n\t"
+				 "fninit\n\tfldcw %[cw]" : [s] "+m"(save) : [cw] "m"(cwv) : "memory");
 		for (i = 0; i < depth; i++)
 			__asm__ volatile("fldt %0" : : "m"(v[i]));
 		__asm__ volatile("fnclex\n\tfnsave %[n]\n\tfrstor %[s]" : [n] "=m"(nat), [s] "+m"(save) : : "memory");
