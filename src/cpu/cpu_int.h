@@ -188,6 +188,7 @@ struct cpu {
 	uint8_t jit_exit;        /* JIT_EXIT_NONE when it returned otherwise */
 	uint32_t jit_scratch;    /* native code keeps a value here across a call */
 	uint64_t tlb_epoch;      /* bumped on every TLB flush the CPU causes */
+	uint64_t code_epoch;     /* bumped whenever translated code goes away */
 
 	struct cpu_env env;
 	atomic_bool exit_req;

@@ -72,7 +72,6 @@ struct cpu_tu {
 	bool chainable;            /* ended by a near branch or by length */
 	uint32_t heat;             /* runs so far, until it is compiled */
 	cpu_native native;         /* jit.c code, or NULL: run by tu_exec() */
-	struct jit_link nlink[2];  /* where its native exits 0 and 1 chain to */
 	struct cpu_tu_link link[2]; /* [0] kept while valid, [1] replaced */
 	struct cpu_insn insn[CPU_TU_MAX];
 };
@@ -96,6 +95,9 @@ struct cpu_tcache {
 	struct cpu_tu *free;
 	struct cpu_jit *jit;       /* NULL: threaded back end only */
 	struct jit_link njc[JIT_JCACHE]; /* native jump cache (jit.h) */
+	/* Where each pool TU's native exits 0 and 1 chain to; apart from the
+	 * TUs, so that chaining touches dense memory only. */
+	struct jit_link nlink[TC_POOL][2];
 	struct cpu_tu scratch;     /* uncached TUs (MMIO, page-crossing, limit) */
 	struct cpu_tu pool[TC_POOL];
 };
@@ -110,13 +112,23 @@ static unsigned tc_phash(gpa_t gpa)
 	return (unsigned)((gpa >> 12) & (TC_PHASH - 1));
 }
 
-/* Drops every TU.  Links between native TUs die with the TLB epoch. */
+/* Translated code went away (a TU freed, the pool or the native code
+ * buffer flushed): links die with the TLB epoch, and native links, which
+ * outlive the TLB epoch when the TLB still maps their TU, with the code
+ * epoch. */
+static void cpu_code_changed(struct cpu *c)
+{
+	c->tlb_epoch++;
+	c->code_epoch++;
+}
+
+/* Drops every TU. */
 static void tc_reset(struct cpu *c)
 {
 	struct cpu_tcache *tc = c->tc;
 	unsigned k;
 
-	c->tlb_epoch++;
+	cpu_code_changed(c);
 
 	memset(tc->hash, 0, sizeof(tc->hash));
 	memset(tc->phash, 0, sizeof(tc->phash));
@@ -206,7 +218,7 @@ static void drop_overlapping(struct cpu *c, struct cpu_tu *tu, bool second, gpa_
 		if (tu == c->tu_cur)
 			c->tu_abort = true;
 		tu_free(c->tc, tu);
-		c->tlb_epoch++;         /* native links into it die */
+		cpu_code_changed(c);
 		*hit = true;
 	}
 }
@@ -488,25 +500,22 @@ static void jit_flush(struct cpu *c)
 {
 	unsigned k;
 
-	/* The generations go too: native links into the old code must fail
-	 * even where the TLB still maps their TU. */
-	for (k = 0; k < TC_POOL; k++) {
+	for (k = 0; k < TC_POOL; k++)
 		c->tc->pool[k].native = NULL;
-		c->tc->pool[k].gen++;
-	}
 	jit_reset(c->tc->jit);
-	c->tlb_epoch++;
+	cpu_code_changed(c);
 }
 
 /* Compiles tu once it is hot (cached 32-bit code). */
 static void tu_heat(struct cpu *c, struct cpu_tu *tu)
 {
 	struct cpu_tcache *tc = c->tc;
-	struct jit_link *links = tu->chainable ? tu->nlink : NULL;
+	struct jit_link *links = tu->chainable ? tc->nlink[tu - tc->pool] : NULL;
 
 	if (!tc->jit || c->trace || !tu->host || !tu->code32 || ++tu->heat < JIT_HOT)
 		return;
-	memset(tu->nlink, 0, sizeof(tu->nlink));
+	if (links)
+		memset(links, 0, sizeof(tc->nlink[0]));
 	tu->native = jit_compile(tc->jit, tu->insn, tu->n, links, c->pm_gen);
 	if (!tu->native) {
 		jit_flush(c);
@@ -521,8 +530,7 @@ static void jit_link_set(struct cpu *c, struct jit_link *l, struct cpu_tu *tu, u
 	l->eip = key;
 	l->tu = tu;
 	l->code = (uint8_t *)(uintptr_t)tu->native + JIT_PROLOGUE;
-	l->gen = tu->gen;
-	l->genp = &tu->gen;
+	l->code_epoch = c->code_epoch;
 	l->host = tu->host2 ? 0 : tu->host;
 }
 
@@ -748,7 +756,8 @@ static void cpu_run_slice(struct cpu *c)
 			uint32_t lin = c->seg[CPU_CS].base + c->eip;
 
 			if (link_from)
-				jit_link_set(c, &link_from->nlink[prev_exit], tu, c->eip);
+				jit_link_set(c, &c->tc->nlink[link_from - c->tc->pool][prev_exit], tu,
+					     c->eip);
 			jit_link_set(c, &c->tc->njc[(lin ^ (lin >> 12)) & (JIT_JCACHE - 1)], tu, lin);
 		}
 		if (tu->native) {

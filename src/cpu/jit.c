@@ -861,13 +861,12 @@ static void emit_exit_stub(struct cpu_jit *j)
 	b1(&e, 0x3b); b1(&e, 0x71); b1(&e, L_OFF(eip));                  /* cmp esi, [rcx+eip] */
 	back[nb++] = jcc_fwd(&e, CC_NE);
 	patch_to(jmp_fwd(&e), check);
-	/* An older epoch (a CR3 load, INVLPG, a TU freed): the link still
-	 * holds if its TU is unchanged and the execute TLB maps lin (esi) to
-	 * that TU's first byte.  Then it is renewed. */
+	/* An older TLB epoch (a CR3 load, INVLPG): the link still holds if no
+	 * translated code went away since and the execute TLB maps lin (esi)
+	 * to the TU's first byte.  Then it is renewed. */
 	patch(&e, stale);
-	b1(&e, 0x48); b1(&e, 0x8b); b1(&e, 0x79); b1(&e, L_OFF(genp));  /* mov rdi, [rcx+genp] */
-	b1(&e, 0x8b); b1(&e, 0x3f);                                       /* mov edi, [rdi] */
-	b1(&e, 0x3b); b1(&e, 0x79); b1(&e, L_OFF(gen));                  /* cmp edi, [rcx+gen] */
+	b1(&e, 0x48); ld(&e, EDI, O_B(code_epoch));                      /* mov rdi, code epoch */
+	b1(&e, 0x48); b1(&e, 0x3b); b1(&e, 0x79); b1(&e, L_OFF(code_epoch)); /* cmp rdi, [rcx+..] */
 	back[nb++] = jcc_fwd(&e, CC_NE);
 	mov_rr(&e, EDI, ESI);
 	b1(&e, 0xc1); b1(&e, 0xef); b1(&e, 12);                           /* shr edi, 12 */

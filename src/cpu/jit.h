@@ -11,17 +11,16 @@ typedef unsigned (*cpu_native)(struct cpu *c);
 
 /* A native TU's exit 0 (fall-through, end by length) or 1 (branch taken,
  * CALL, RET) jumps straight into the next TU's code while its link is
- * valid: same EIP, and the same TLB epoch, or else the successor is still
- * what it was (generation) and the execute TLB still maps the EIP to its
- * first byte; and nothing is for the run loop to do (interrupt, halt, exit
- * request, memory map change, instruction budget). */
+ * valid: same EIP, and the same TLB epoch, or else the same code epoch (no
+ * translated code went away) and the execute TLB still maps the EIP to the
+ * TU's first byte; and nothing is for the run loop to do (interrupt, halt,
+ * exit request, memory map change, instruction budget). */
 struct jit_link {
-	uint64_t epoch;
+	uint64_t epoch;         /* c->tlb_epoch when made or last checked */
 	void *tu;               /* the successor (struct cpu_tu *) */
 	void *code;             /* its native code past the prologue */
 	uint32_t eip;
-	uint32_t gen;           /* *genp when linked */
-	const uint32_t *genp;   /* the successor's generation */
+	uint64_t code_epoch;    /* c->code_epoch when made */
 	uintptr_t host;         /* host address of its first byte; 0: on two pages */
 };
 #define JIT_EXIT_NONE 0xff
