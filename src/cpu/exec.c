@@ -79,7 +79,7 @@ struct cpu_tu {
 /* Linear EIP -> TU, valid while the TLB epoch and the TU's generation are
  * unchanged: a hit skips the soft-TLB and hash lookups, for returns and
  * indirect branches too. */
-#define TC_JCACHE 4096             /* power of two */
+#define TC_JCACHE 16384            /* power of two */
 struct cpu_jc_entry {
 	uint32_t lin;
 	uint32_t gen;

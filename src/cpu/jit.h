@@ -27,7 +27,7 @@ struct jit_link {
 /* The native jump cache: links by linear address (in place of EIP) that
  * an exit whose own link names another EIP looks up; entry for lin:
  * (lin ^ lin >> 12) & (JIT_JCACHE - 1). */
-#define JIT_JCACHE 4096
+#define JIT_JCACHE 16384
 /* Bytes of a TU function's prologue that a chained jump skips. */
 #define JIT_PROLOGUE 4
 
