@@ -451,45 +451,79 @@ static bool emit_reg_move(struct em *e, const struct cpu_insn *i)
 /* ALU operations by their /r number: ADD OR - - AND SUB XOR CMP; 8 = TEST. */
 enum { A_ADD = 0, A_OR = 1, A_AND = 4, A_SUB = 5, A_XOR = 6, A_CMP = 7, A_TEST = 8 };
 
-/* 32-bit ALU, the r/m operand a register or memory.  The host instruction
- * computes the result and the flags; the lazy record holds what flags.c
- * reads for the operation (res and the operands for ADD/SUB/CMP, res for
- * the logic ones), as alu.c leaves it.  A memory destination is read and
- * written through one soft-TLB lookup of a writable page, as
- * cpu_rmw_read() then cpu_write() would. */
+/* ALU on bytes and dwords, the r/m operand a register or memory.  The
+ * host instruction of the same size computes the result and the flags;
+ * the lazy record holds what flags.c reads for the operation (res and the
+ * operands for ADD/SUB/CMP, res for the logic ones), zero-extended, as
+ * alu.c leaves it.  A memory destination is read and written through one
+ * soft-TLB lookup of a writable page, as cpu_rmw_read() then cpu_write()
+ * would. */
+static void alu_ld_reg(struct em *e, unsigned dst, unsigned r, unsigned size)
+{
+	if (size == 4) {
+		ld(e, dst, O_GPR(r));
+	} else {
+		b1(e, 0x0f);
+		rbx_op(e, 0xb6, dst, o_reg8(r));                   /* movzx dst, reg8 */
+	}
+}
+
+static void alu_ld_mem(struct em *e, unsigned dst, unsigned size)
+{
+	if (size == 1)
+		b1(e, 0x0f);
+	b1(e, size == 4 ? 0x8b : 0xb6);
+	b1(e, (dst << 3) | EDX);                                   /* mov/movzx dst, [rdx] */
+}
+
 static bool emit_alu(struct em *e, const struct cpu_insn *i, unsigned k)
 {
-	unsigned op, reg = 0;
+	unsigned op, reg = 0, size, lo = i->op & 7;
 	bool imm = false, logic, rm_dst;   /* rm_dst: the r/m operand is a (a OP= b) */
 	bool mem = i->mod != 3 && i->has_modrm;
 	struct cold *c = NULL;
 
-	if (i->map != 0 || i->opsize != 4)
+	if (i->map != 0)
 		return false;
-	if (i->op < 0x40 && ((i->op & 7) == 1 || (i->op & 7) == 3 || (i->op & 7) == 5)) {
+	if (i->op < 0x40 && lo <= 5) {
 		op = i->op >> 3;
-		if ((i->op & 7) == 5) {
+		size = (lo & 1) ? 4 : 1;
+		if (lo >= 4) {
 			reg = CPU_EAX;
 			imm = true;
 			rm_dst = false;
 			mem = false;
 		} else {
 			reg = i->reg;
-			rm_dst = (i->op & 7) == 1;
+			rm_dst = lo <= 1;
 		}
-	} else if (i->op == 0x81 || i->op == 0x83) {
+	} else if (i->op >= 0x80 && i->op <= 0x83) {
 		op = i->reg;
 		imm = true;
 		rm_dst = true;
-	} else if (i->op == 0x85) {
+		size = i->op == 0x81 || i->op == 0x83 ? 4 : 1;
+	} else if (i->op == 0x84 || i->op == 0x85) {
 		op = A_TEST;
 		reg = i->reg;
 		rm_dst = true;
+		size = i->op == 0x85 ? 4 : 1;
+	} else if (i->op == 0xa8 || i->op == 0xa9) {
+		op = A_TEST;
+		reg = CPU_EAX;
+		imm = true;
+		rm_dst = false;
+		mem = false;
+		size = i->op == 0xa9 ? 4 : 1;
+	} else if ((i->op == 0xf6 || i->op == 0xf7) && i->reg == 0) {
+		op = A_TEST;
+		imm = true;
+		rm_dst = true;
+		size = i->op == 0xf7 ? 4 : 1;
 	} else {
 		return false;
 	}
-	if (op == 2 || op == 3)
-		return false;                 /* ADC, SBB: need CF */
+	if (op == 2 || op == 3 || (size == 4 && i->opsize != 4))
+		return false;                 /* ADC, SBB: need CF; 16-bit forms */
 	logic = op == A_OR || op == A_AND || op == A_XOR || op == A_TEST;
 	if (mem) {
 		bool writes = rm_dst && op != A_CMP && op != A_TEST;
@@ -497,55 +531,61 @@ static bool emit_alu(struct em *e, const struct cpu_insn *i, unsigned k)
 		sync_eip(e);
 		c = cold_add(e, COLD_SLOW, i, k);
 		emit_ea(e, i);
-		emit_mem_addr(e, i->seg, 4, writes ? MMU_W : MMU_R, c);
+		emit_mem_addr(e, i->seg, size, writes ? MMU_W : MMU_R, c);
 	}
-	/* eax = a, ecx = b */
+	/* eax = a, ecx = b, zero-extended */
 	if (rm_dst) {
-		if (mem) {
-			b1(e, 0x8b); b1(e, 0x02);                 /* mov eax, [rdx] */
-		} else {
-			ld(e, EAX, O_GPR(i->rm));
-		}
-		if (imm)
-			mov_imm(e, ECX, i->imm);
+		if (mem)
+			alu_ld_mem(e, EAX, size);
 		else
-			ld(e, ECX, O_GPR(reg));
+			alu_ld_reg(e, EAX, i->rm, size);
+		if (imm)
+			mov_imm(e, ECX, size == 4 ? i->imm : (i->imm & 0xff));
+		else
+			alu_ld_reg(e, ECX, reg, size);
 	} else {
-		ld(e, EAX, O_GPR(reg));
-		if (imm) {
-			mov_imm(e, ECX, i->imm);
-		} else if (mem) {
-			b1(e, 0x8b); b1(e, 0x0a);                 /* mov ecx, [rdx] */
-		} else {
-			ld(e, ECX, O_GPR(i->rm));
-		}
+		alu_ld_reg(e, EAX, reg, size);
+		if (imm)
+			mov_imm(e, ECX, size == 4 ? i->imm : (i->imm & 0xff));
+		else if (mem)
+			alu_ld_mem(e, ECX, size);
+		else
+			alu_ld_reg(e, ECX, i->rm, size);
 	}
 	if (!logic) {
 		st(e, O_LF(s1), EAX);
 		st(e, O_LF(s2), ECX);
 	}
-	if (op == A_CMP || op == A_TEST) {
-		/* Their result goes to the record only; sub/and set the same
-		 * flags as cmp/test. */
-		b1(e, op == A_CMP ? 0x29 : 0x21);
-		b1(e, 0xc0 | (ECX << 3) | EAX);                    /* sub/and eax, ecx */
-	} else {
-		b1(e, op == A_TEST ? 0x85 : (op << 3) | 1);
-		b1(e, 0xc0 | (ECX << 3) | EAX);                    /* op eax, ecx */
+	/* op eax/al, ecx/cl; CMP and TEST as SUB and AND (the same flags),
+	 * their result going to the record only. */
+	if (op == A_TEST)
+		b1(e, size == 4 ? 0x21 : 0x20);
+	else if (op == A_CMP)
+		b1(e, size == 4 ? 0x29 : 0x28);
+	else
+		b1(e, (op << 3) | (size == 4 ? 1 : 0));
+	b1(e, 0xc0 | (ECX << 3) | EAX);
+	if (size == 1) {
+		b1(e, 0x0f); b1(e, 0xb6); b1(e, 0xc0);             /* movzx eax, al */
 	}
 	st(e, O_LF(res), EAX);
 	/* mov word [rbx+lf.op], op | size << 8 (op and size are adjacent). */
 	b1(e, 0x66);
 	rbx_op(e, 0xc7, 0, O_LF(op));
 	b1(e, op == A_ADD ? LF_ADD : logic ? LF_LOGIC : LF_SUB);
-	b1(e, 4);
+	b1(e, size);
 	if (op != A_CMP && op != A_TEST) {
 		if (!rm_dst) {
-			st(e, O_GPR(reg), EAX);
+			if (size == 4)
+				st(e, O_GPR(reg), EAX);
+			else
+				rbx_op(e, 0x88, EAX, o_reg8(reg));
 		} else if (mem) {
-			b1(e, 0x89); b1(e, 0x02);                 /* mov [rdx], eax */
-		} else {
+			b1(e, size == 4 ? 0x89 : 0x88); b1(e, 0x02);    /* mov [rdx], eax/al */
+		} else if (size == 4) {
 			st(e, O_GPR(i->rm), EAX);
+		} else {
+			rbx_op(e, 0x88, EAX, o_reg8(i->rm));
 		}
 	}
 	if (mem) {
