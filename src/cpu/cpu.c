@@ -74,6 +74,7 @@ void cpu_update_mode(struct cpu *c)
 	c->code32 = !cpu_v86(c) && (c->seg[CPU_CS].attr & CPU_ATTR_DB);
 	c->stack32 = !cpu_v86(c) && (c->seg[CPU_SS].attr & CPU_ATTR_DB);
 	c->mmu_user = c->cpl == 3 ? MMU_USER : 0;
+	c->tlb_user_off = c->mmu_user ? (uint32_t)sizeof(c->mmu.tlb[0]) : 0;
 	for (n = 0; n < 6; n++)
 		cpu_seg_cache(c, n);
 }

@@ -70,6 +70,9 @@ struct cpu_segreg {
 	 * (expand-down aware) and whether reads/writes are allowed at all. */
 	uint32_t lo, hi;
 	bool rd_ok, wr_ok;
+	/* For native code: the offsets an access of 1, 2 or 4 bytes may start
+	 * at, for reads [0] and writes [1] ([1, 0] when none may). */
+	uint32_t jlo[2][3], jhi[2][3];
 };
 
 #define CPU_ATTR_TYPE 0x000fu
@@ -154,6 +157,7 @@ struct cpu {
 	struct mmu mmu;
 	unsigned cpl;
 	unsigned mmu_user;       /* MMU_USER when cpl == 3, else 0 */
+	uint32_t tlb_user_off;   /* byte offset of mmu.tlb[mmu_user ? 1 : 0] */
 	bool code32;             /* CS.D */
 	bool stack32;            /* SS.B */
 	bool halted;

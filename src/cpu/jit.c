@@ -63,7 +63,6 @@ struct cpu_jit {
 #define O_EIP ((int32_t)offsetof(struct cpu, eip))
 #define O_NEXT ((int32_t)offsetof(struct cpu, next_eip))
 #define O_ABORT ((int32_t)offsetof(struct cpu, tu_abort))
-#define O_USER ((int32_t)offsetof(struct cpu, mmu_user))
 #define O_STACK32 ((int32_t)offsetof(struct cpu, stack32))
 #define O_LF(f) ((int32_t)offsetof(struct cpu, lf.f))
 #define O_SEG(s, f) ((int32_t)(offsetof(struct cpu, seg) + sizeof(struct cpu_segreg) * (s) + \
@@ -314,7 +313,7 @@ static unsigned size_idx(unsigned size) { return size == 1 ? 0 : size == 2 ? 1 :
 
 /* With the offset in eax: rdx = the host address of size bytes through
  * segment seg (its checks, one page, a soft-TLB hit), or a jump to the
- * slow path c.  Clobbers ecx, esi, edi. */
+ * slow path c.  Clobbers ecx and edi. */
 static void emit_mem_addr(struct em *e, unsigned seg, unsigned size, unsigned acc, struct cold *c)
 {
 	call_abs(e, e->j->mem_stub[seg][size_idx(size)][acc]);
@@ -912,10 +911,7 @@ static void emit_exit_stub(struct cpu_jit *j)
 	b1(&e, 0xc1); b1(&e, 0xef); b1(&e, 12);                           /* shr edi, 12 */
 	reg_imm(&e, 4, EDI, 0xff);                                        /* and edi, 255 */
 	b1(&e, 0xc1); b1(&e, 0xe7); b1(&e, 4);                            /* shl edi, 4 */
-	b1(&e, 0x44); rbx_op(&e, 0x8b, 0, O_USER);                        /* mov r8d, user */
-	b1(&e, 0x45); b1(&e, 0x69); b1(&e, 0xc0);                         /* imul r8d, r8d, .. */
-	b4(&e, (uint32_t)(sizeof(((struct mmu *)0)->tlb[0]) / MMU_USER));
-	b1(&e, 0x44); b1(&e, 0x01); b1(&e, 0xc7);                         /* add edi, r8d */
+	rbx_op(&e, 0x03, EDI, O_B(tlb_user_off));                         /* add edi, user half */
 	b1(&e, 0x41); b1(&e, 0x89); b1(&e, 0xf0);                         /* mov r8d, esi */
 	b1(&e, 0x41); b1(&e, 0x81); b1(&e, 0xe0); b4(&e, 0xfffff000u);   /* and r8d, ~0xfff */
 	b1(&e, 0x44); b1(&e, 0x3b); b1(&e, 0x84); b1(&e, 0x3b);          /* cmp r8d, [rbx+rdi+tlb] */
@@ -939,53 +935,39 @@ static void emit_exit_stub(struct cpu_jit *j)
 }
 
 /* Memory stub for segment seg, access size and acc: eax = offset in;
- * rdx = host address out, or 0 when the fast path does not apply.
- * Clobbers ecx, esi, edi and the flags. */
+ * rdx = host address out, or 0 when the fast path does not apply (the
+ * segment forbids it, a page crossing, a soft-TLB miss).  Clobbers ecx,
+ * edi and the flags. */
 static uintptr_t emit_mem_stub(struct cpu_jit *j, unsigned seg, unsigned size, unsigned acc)
 {
 	int32_t tlb = O_TLB + (int32_t)(acc * sizeof(((struct mmu *)0)->tlb[0][0]));
-	uint8_t *fail[8];
-	unsigned n = 0, k;
+	unsigned w = acc == MMU_W, z = size == 1 ? 0 : size == 2 ? 1 : 2;
+	uint8_t *fail[3];
+	unsigned k;
 	struct em e;
 
 	em_open(&e, j);
-	rbx_op(&e, 0x80, 7, acc == MMU_R ? O_SEG(seg, rd_ok) : O_SEG(seg, wr_ok));
-	b1(&e, 0);
-	fail[n++] = jcc_fwd(&e, CC_E);
-	rbx_op(&e, 0x3b, EAX, O_SEG(seg, lo));                   /* cmp eax, lo */
-	fail[n++] = jcc_fwd(&e, CC_B);
-	ld(&e, EDX, O_SEG(seg, hi));
-	b1(&e, 0x29); b1(&e, 0xc2);                               /* sub edx, eax */
-	fail[n++] = jcc_fwd(&e, CC_B);
-	if (size > 1) {
-		b1(&e, 0x83); b1(&e, 0xfa); b1(&e, size - 1);     /* cmp edx, size-1 */
-		fail[n++] = jcc_fwd(&e, CC_B);
-	}
+	rbx_op(&e, 0x3b, EAX, O_SEG(seg, jlo[w][z]));             /* cmp eax, jlo */
+	fail[0] = jcc_fwd(&e, CC_B);
+	rbx_op(&e, 0x3b, EAX, O_SEG(seg, jhi[w][z]));             /* cmp eax, jhi */
+	fail[1] = jcc_fwd(&e, CC_A);
 	mov_rr(&e, EDX, EAX);
-	rbx_op(&e, 0x03, EDX, O_SEG(seg, base));                 /* add edx, base */
-	if (size > 1) {
-		mov_rr(&e, ECX, EDX);
-		reg_imm(&e, 4, ECX, 0xfff);                       /* and ecx, 0xfff */
-		reg_imm(&e, 7, ECX, 4096 - size);                 /* cmp ecx, 4096-size */
-		fail[n++] = jcc_fwd(&e, CC_A);
-	}
-	/* esi = the user half of the TLB: mmu_user is 0 or MMU_USER (4). */
-	ld(&e, ESI, O_USER);
-	b1(&e, 0x69); b1(&e, 0xf6);                               /* imul esi, esi, imm32 */
-	b4(&e, (uint32_t)(sizeof(((struct mmu *)0)->tlb[0]) / MMU_USER));
+	rbx_op(&e, 0x03, EDX, O_SEG(seg, base));                 /* edx = lin */
 	mov_rr(&e, ECX, EDX);
 	b1(&e, 0xc1); b1(&e, 0xe9); b1(&e, 12);                   /* shr ecx, 12 */
 	b1(&e, 0x0f); b1(&e, 0xb6); b1(&e, 0xc9);                 /* movzx ecx, cl */
 	b1(&e, 0xc1); b1(&e, 0xe1); b1(&e, 4);                    /* shl ecx, 4 */
-	b1(&e, 0x01); b1(&e, 0xf1);                               /* add ecx, esi */
-	mov_rr(&e, EDI, EDX);
+	rbx_op(&e, 0x03, ECX, O_B(tlb_user_off));                 /* add ecx, user half */
+	/* The page of the last byte must be the entry's: one compare finds
+	 * both a miss and a page crossing. */
+	b1(&e, 0x8d); b1(&e, 0x7a); b1(&e, size - 1);             /* lea edi, [rdx+size-1] */
 	reg_imm(&e, 4, EDI, 0xfffff000u);                         /* and edi, ~0xfff */
 	b1(&e, 0x3b); b1(&e, 0xbc); b1(&e, 0x0b); b4(&e, (uint32_t)tlb);  /* cmp edi, [rbx+rcx+tlb] */
-	fail[n++] = jcc_fwd(&e, CC_NE);
+	fail[2] = jcc_fwd(&e, CC_NE);
 	b1(&e, 0x48); b1(&e, 0x03); b1(&e, 0x94); b1(&e, 0x0b);   /* add rdx, [rbx+rcx+tlb+8] */
 	b4(&e, (uint32_t)(tlb + (int32_t)offsetof(struct mmu_tlb_entry, addend)));
 	b1(&e, 0xc3);
-	for (k = 0; k < n; k++)
+	for (k = 0; k < 3; k++)
 		patch(&e, fail[k]);
 	b1(&e, 0x31); b1(&e, 0xd2);                               /* xor edx, edx */
 	b1(&e, 0xc3);

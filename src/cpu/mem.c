@@ -9,9 +9,31 @@
 
 #include "cpu/cpu_int.h"
 
+static void seg_rights(struct cpu *c, struct cpu_segreg *s);
+
 void cpu_seg_cache(struct cpu *c, unsigned n)
 {
 	struct cpu_segreg *s = &c->seg[n];
+	unsigned w, z;
+
+	seg_rights(c, s);
+	for (w = 0; w < 2; w++)
+		for (z = 0; z < 3; z++) {
+			uint32_t last = (1u << z) - 1;
+
+			if (!(w ? s->wr_ok : s->rd_ok) || s->lo > s->hi || s->hi - s->lo < last) {
+				s->jlo[w][z] = 1;
+				s->jhi[w][z] = 0;
+			} else {
+				s->jlo[w][z] = s->lo;
+				s->jhi[w][z] = s->hi - last;
+			}
+		}
+}
+
+/* What accesses s allows: rd_ok, wr_ok and the offsets [lo, hi]. */
+static void seg_rights(struct cpu *c, struct cpu_segreg *s)
+{
 	unsigned type = s->attr & CPU_ATTR_TYPE;
 
 	if (!cpu_pmode(c) || cpu_v86(c)) {
