@@ -191,6 +191,7 @@ struct cpu {
 	int32_t jit_budget;
 	uint8_t jit_exit;        /* JIT_EXIT_NONE when it returned otherwise */
 	uint32_t jit_scratch;    /* native code keeps a value here across a call */
+	bool jit_called;         /* a handler ran since native code last looked */
 	uint64_t tlb_epoch;      /* bumped on every TLB flush the CPU causes */
 	uint64_t code_epoch;     /* bumped whenever translated code goes away */
 

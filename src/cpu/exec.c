@@ -540,6 +540,7 @@ static struct cpu_tu *tu_run_native(struct cpu *c, struct cpu_tu *tu, uint64_t s
 {
 	c->jit_budget = (int32_t)(stop - c->stats.insns);
 	c->jit_exit = JIT_EXIT_NONE;
+	c->jit_called = false;
 	c->tu_cur = tu;
 	c->tu_abort = false;
 	c->stats.insns += tu->native(c);

@@ -840,14 +840,10 @@ static void emit_exit_stub(struct cpu_jit *j)
 	static const int32_t stop_flags[] = {
 		O_B(halted), O_B(shadow), O_B(shutdown), O_B(nmi_pending), O_B(exit_req)
 	};
-	uint8_t *back[16], *no_irq;
+	uint8_t *back[16], *no_irq, *no_call, *stale, *linked, *miss, *check;
+	int32_t tlb_x = O_TLB + (int32_t)(MMU_X * sizeof(((struct mmu *)0)->tlb[0][0]));
 	unsigned nb = 0, k;
 	struct em e;
-
-	uint8_t *stale, *linked;
-	int32_t tlb_x = O_TLB + (int32_t)(MMU_X * sizeof(((struct mmu *)0)->tlb[0][0]));
-
-	uint8_t *miss, *check;
 
 	em_open(&e, j);
 	ld(&e, ESI, O_EIP);
@@ -861,6 +857,12 @@ static void emit_exit_stub(struct cpu_jit *j)
 	linked = e.p;
 	rbx_op(&e, 0x29, EAX, O_BUDGET);                                   /* sub budget, eax */
 	back[nb++] = jcc_fwd(&e, CC_LE);
+	/* What the run loop watches changes only in a handler (other threads
+	 * wait for the budget): without a handler call since the last check,
+	 * nothing to look at. */
+	rbx_op(&e, 0x80, 7, O_B(jit_called));
+	b1(&e, 0);
+	no_call = jcc_fwd(&e, CC_E);
 	for (k = 0; k < sizeof(stop_flags) / sizeof(stop_flags[0]); k++) {
 		rbx_op(&e, 0x80, 7, stop_flags[k]);                         /* cmp byte [..], 0 */
 		b1(&e, 0);
@@ -880,6 +882,9 @@ static void emit_exit_stub(struct cpu_jit *j)
 	b1(&e, 0x48); b1(&e, 0x8b); b1(&e, 0x36);                        /* mov rsi, [rsi] */
 	b1(&e, 0x48); rbx_op(&e, 0x3b, ESI, O_MMU_GEN);                  /* cmp rsi, mmu.gen */
 	back[nb++] = jcc_fwd(&e, CC_NE);
+	rbx_op(&e, 0xc6, 0, O_B(jit_called));                             /* mov byte .., 0 */
+	b1(&e, 0);
+	patch(&e, no_call);
 	b1(&e, 0x48); rbx_op(&e, 0x01, EAX, O_INSNS);                    /* add insns, rax */
 	b1(&e, 0x48); rbx_op(&e, 0x83, 0, O_B(stats.tu_lookups)); b1(&e, 1);
 	b1(&e, 0x48); rbx_op(&e, 0x83, 0, O_B(stats.tu_hits)); b1(&e, 1);
@@ -989,6 +994,8 @@ static uintptr_t emit_thunk(struct cpu_jit *j, cpu_handler fn)
 	st(&e, O_NEXT, EAX);
 	b1(&e, 0x48); mov_rr(&e, EDI, EBX);                       /* mov rdi, rbx */
 	call_abs(&e, (uintptr_t)fn);
+	rbx_op(&e, 0xc6, 0, O_B(jit_called));                     /* mov byte .., 1 */
+	b1(&e, 1);
 	ld(&e, EAX, O_NEXT);
 	st(&e, O_EIP, EAX);
 	b1(&e, 0x0f); rbx_op(&e, 0xb6, EAX, O_ABORT);             /* movzx eax, byte abort */
