@@ -10,9 +10,10 @@
  * while the threaded one compiled none.
  *  - random: straight-line sequences of the inlined forms (MOV r/m, MOV
  *    r8/m8 with AH..BH, MOVZX, LEA, PUSH/POP, ADD/OR/AND/SUB/XOR/CMP/TEST
- *    in the 01/03/05/81/83/85 forms on registers and memory, CALL/RET)
- *    mixed with forms that are not inlined (ADC/SBB, INC/DEC, NEG, byte
- *    ALU, F7 TEST, 0x66 forms), with base+index*scale+disp operands kept
+ *    in the 01/03/05/81/83/85 forms on registers and memory, byte ALU,
+ *    TEST with an immediate, INC/DEC, SHL/SHR/SAR by 1 and imm8, 16-bit
+ *    MOV, CALL/RET) mixed with forms that are not (ADC/SBB, NEG/NOT, the
+ *    other 0x66 forms), with base+index*scale+disp operands kept
  *    inside a two-page data area (some through FS with a base), each
  *    block ended by a Jcc (all 16 conditions, rel8 and rel32), a flag
  *    reader (PUSHFD/POP, SETcc r8/m8, CMOVcc, ADC/SBB, LAHF) or a
@@ -670,9 +671,24 @@ static void gen_insn(struct gen *g)
 			modrm_reg(g, 0, rn(8));
 		}
 		g4(g, rnd_val());
-	} else {
+	} else if (k < 98) {
 		g1(g, 0x84);                                    /* test r8, r8 */
 		modrm_reg(g, rn(8), rn(8));
+	} else {
+		/* shl/shr/sar by 1 or imm8 (count 0 and over 31 included),
+		 * on a register or in memory */
+		unsigned sh = (unsigned[]){ 4, 5, 7 }[rn(3)];
+		bool one = rn(3) == 0, mem = rn(2);
+
+		if (mem)
+			gen_mem(g, &o, 4);
+		g1(g, one ? 0xd1 : 0xc1);
+		if (mem)
+			modrm_mem(g, sh, &o);
+		else
+			modrm_reg(g, sh, r);
+		if (!one)
+			g1(g, rn(4) ? 1 + rn(31) : rn(256));
 	}
 }
 

@@ -348,6 +348,8 @@ static bool emit_mem_move(struct em *e, const struct cpu_insn *i, unsigned k)
 		size = 1;
 	else if (i->map == 1 && (i->op == 0xb6 || i->op == 0xb7) && i->opsize == 4)
 		size = i->op == 0xb6 ? 1 : 2;
+	else if (i->map == 0 && (i->op == 0x8b || i->op == 0x89) && i->opsize == 2)
+		size = 2;
 	else
 		return false;
 	store = i->map == 0 && (i->op == 0x89 || i->op == 0x88 || i->op == 0xa3 || i->op == 0xc7 ||
@@ -356,7 +358,17 @@ static bool emit_mem_move(struct em *e, const struct cpu_insn *i, unsigned k)
 	c = cold_add(e, COLD_SLOW, i, k);
 	emit_ea(e, i);
 	emit_mem_addr(e, i->seg, size, store ? MMU_W : MMU_R, c);
-	if (i->op == 0xc7 || i->op == 0xc6) {
+	if (i->map == 0 && size == 2) {
+		/* 16-bit MOV: the register's upper half stays. */
+		b1(e, 0x66);
+		if (store) {
+			rbx_op(e, 0x8b, EAX, O_GPR(i->reg));             /* mov ax, reg16 */
+			b1(e, 0x66); b1(e, 0x89); b1(e, 0x02);           /* mov [rdx], ax */
+		} else {
+			b1(e, 0x8b); b1(e, 0x02);                        /* mov ax, [rdx] */
+			b1(e, 0x66); st(e, O_GPR(i->reg), EAX);          /* mov reg16, ax */
+		}
+	} else if (i->op == 0xc7 || i->op == 0xc6) {
 		mov_imm(e, EAX, i->imm);
 		b1(e, size == 4 ? 0x89 : 0x88); b1(e, 0x02);       /* mov [rdx], eax/al */
 	} else if (store) {
@@ -425,6 +437,11 @@ static bool emit_reg_move(struct em *e, const struct cpu_insn *i)
 
 		ld(e, EAX, O_GPR(src));
 		st(e, O_GPR(dst), EAX);
+	} else if (i->map == 0 && (i->op == 0x8b || i->op == 0x89) && i->mod == 3 && i->opsize == 2) {
+		unsigned dst = i->op == 0x8b ? i->reg : i->rm, src = i->op == 0x8b ? i->rm : i->reg;
+
+		b1(e, 0x66); ld(e, EAX, O_GPR(src));
+		b1(e, 0x66); st(e, O_GPR(dst), EAX);
 	} else if (i->map == 0 && (i->op == 0x8a || i->op == 0x88) && i->mod == 3) {
 		unsigned dst = i->op == 0x8a ? i->reg : i->rm, src = i->op == 0x8a ? i->rm : i->reg;
 
@@ -592,6 +609,47 @@ static bool emit_alu(struct em *e, const struct cpu_insn *i, unsigned k)
 	} else {
 		e->pend += i->len;
 		e->flags_live = true;
+	}
+	return true;
+}
+
+/* SHL/SHR/SAR r/m32 by an immediate or by 1 (C1, D1 /4 /5 /7), with the
+ * record shift.c stores.  The host's OF after a multi-bit shift is not
+ * what flags.c defines, so the host flags are not taken for the guest's. */
+static bool emit_shift(struct em *e, const struct cpu_insn *i, unsigned k)
+{
+	unsigned n = i->op == 0xd1 ? 1 : i->imm & 31, ext = i->reg;
+	bool mem = i->mod != 3;
+	struct cold *c = NULL;
+
+	if (i->map != 0 || (i->op != 0xc1 && i->op != 0xd1) || i->opsize != 4 ||
+	    (ext != 4 && ext != 5 && ext != 7) || n == 0)
+		return false;
+	if (mem) {
+		sync_eip(e);
+		c = cold_add(e, COLD_SLOW, i, k);
+		emit_ea(e, i);
+		emit_mem_addr(e, i->seg, 4, MMU_W, c);
+		b1(e, 0x8b); b1(e, 0x02);                          /* mov eax, [rdx] */
+	} else {
+		ld(e, EAX, O_GPR(i->rm));
+	}
+	st(e, O_LF(s1), EAX);
+	st_imm(e, O_LF(s2), 0);
+	st_imm(e, O_LF(aux), n);
+	b1(e, 0xc1); b1(e, 0xc0 | (ext << 3) | EAX); b1(e, n);    /* shl/shr/sar eax, n */
+	st(e, O_LF(res), EAX);
+	b1(e, 0x66);
+	rbx_op(e, 0xc7, 0, O_LF(op));
+	b1(e, ext == 4 ? LF_SHL : ext == 5 ? LF_SHR : LF_SAR);
+	b1(e, 4);
+	if (mem) {
+		b1(e, 0x89); b1(e, 0x02);                          /* mov [rdx], eax */
+		form_done(e, c);
+	} else {
+		st(e, O_GPR(i->rm), EAX);
+		e->pend += i->len;
+		e->flags_live = false;
 	}
 	return true;
 }
@@ -1062,7 +1120,8 @@ cpu_native jit_compile(struct cpu_jit *j, const struct cpu_insn *insn, unsigned 
 		}
 		if (last && (emit_branch(e, i, k) || emit_call_ret(e, i, k)))
 			break;
-		if (emit_reg_move(e, i) || emit_alu(e, i, k) || emit_incdec(e, i, k))
+		if (emit_reg_move(e, i) || emit_alu(e, i, k) || emit_incdec(e, i, k) ||
+		    emit_shift(e, i, k))
 			continue;
 		if ((i->mod != 3 || !i->has_modrm) && emit_mem_move(e, i, k))
 			continue;
