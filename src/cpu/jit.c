@@ -391,12 +391,18 @@ static bool emit_mem_move(struct em *e, const struct cpu_insn *i, unsigned k)
 	return true;
 }
 
-/* The 32-bit stack check shared by the stack forms. */
-static void need_stack32(struct em *e, struct cold *c)
+/* rdx = the host address of the stack's top dword for a pop (ESP), or of
+ * the one a push writes (ESP - 4); slow path c for a 16-bit stack or
+ * anything the memory stub does not take. */
+static void emit_stack_addr(struct em *e, bool push, struct cold *c)
 {
 	rbx_op(e, 0x80, 7, O_STACK32);
 	b1(e, 0);
 	c->from[c->nfrom++] = jcc_fwd(e, CC_E);
+	ld(e, EAX, O_GPR(CPU_ESP));
+	if (push)
+		reg_imm(e, 5, EAX, 4);
+	emit_mem_addr(e, CPU_SS, 4, push ? MMU_W : MMU_R, c);
 }
 
 /* PUSH r32 / POP r32 on a 32-bit stack. */
@@ -409,11 +415,7 @@ static bool emit_push_pop(struct em *e, const struct cpu_insn *i, unsigned k)
 		return false;
 	sync_eip(e);
 	c = cold_add(e, COLD_SLOW, i, k);
-	need_stack32(e, c);
-	ld(e, EAX, O_GPR(CPU_ESP));
-	if (push)
-		reg_imm(e, 5, EAX, 4);
-	emit_mem_addr(e, CPU_SS, 4, push ? MMU_W : MMU_R, c);
+	emit_stack_addr(e, push, c);
 	if (push) {
 		ld(e, EAX, O_GPR(i->op & 7));          /* the old ESP for PUSH ESP */
 		b1(e, 0x89); b1(e, 0x02);
@@ -804,11 +806,7 @@ static bool emit_call_ret(struct em *e, const struct cpu_insn *i, unsigned k)
 		return false;
 	sync_eip(e);
 	c = cold_add(e, COLD_SLOW_END, i, k);
-	need_stack32(e, c);
-	ld(e, EAX, O_GPR(CPU_ESP));
-	if (call)
-		reg_imm(e, 5, EAX, 4);
-	emit_mem_addr(e, CPU_SS, 4, call ? MMU_W : MMU_R, c);
+	emit_stack_addr(e, call, c);
 	if (call) {
 		ld(e, EAX, O_EIP);
 		reg_imm(e, 0, EAX, i->len + i->imm);                  /* the target */
