@@ -11,9 +11,9 @@
  *  - random: straight-line sequences of the inlined forms (MOV r/m, MOV
  *    r8/m8 with AH..BH, MOVZX, LEA, PUSH/POP, ADD/OR/AND/SUB/XOR/CMP/TEST
  *    in the 01/03/05/81/83/85 forms on registers and memory, byte ALU,
- *    TEST with an immediate, INC/DEC, SHL/SHR/SAR by 1 and imm8, 16-bit
- *    MOV, CALL/RET) mixed with forms that are not (ADC/SBB, NEG/NOT, the
- *    other 0x66 forms), with base+index*scale+disp operands kept
+ *    TEST with an immediate, INC/DEC, NEG/NOT, SHL/SHR/SAR by 1 and imm8,
+ *    MOVSX, IMUL, 16-bit MOV, CALL/RET) mixed with forms that are not
+ *    (ADC/SBB, the other 0x66 forms), with base+index*scale+disp operands kept
  *    inside a two-page data area (some through FS with a base), each
  *    block ended by a Jcc (all 16 conditions, rel8 and rel32), a flag
  *    reader (PUSHFD/POP, SETcc r8/m8, CMOVcc, ADC/SBB, LAHF) or a
@@ -596,16 +596,39 @@ static void gen_insn(struct gen *g)
 		modrm_mem(g, rn(8), &o);
 	} else if (k < 65) {
 		bool word = rn(2);
+		unsigned opc = (rn(2) ? 0xb6 : 0xbe) + word;    /* movzx / movsx */
 
 		if (rn(2)) {
-			g1(g, 0x0f);                            /* movzx r32, r8 or r16 */
-			g1(g, word ? 0xb7 : 0xb6);
+			g1(g, 0x0f);                            /* r32, r8 or r16 */
+			g1(g, opc);
 			modrm_reg(g, r, rn(8));
 		} else {
 			gen_mem(g, &o, word ? 2 : 1);
-			g1(g, 0x0f);                            /* movzx r32, m8 or m16 */
-			g1(g, word ? 0xb7 : 0xb6);
+			g1(g, 0x0f);                            /* r32, m8 or m16 */
+			g1(g, opc);
 			modrm_mem(g, r, &o);
+		}
+		if (rn(4) == 0) {
+			/* imul r32, r/m32 [, imm8/imm32] */
+			unsigned form = rn(3);
+			bool reg = rn(2);
+
+			if (!reg)
+				gen_mem(g, &o, 4);              /* prefixes first */
+			if (form == 0) {
+				g1(g, 0x0f);
+				g1(g, 0xaf);
+			} else {
+				g1(g, form == 1 ? 0x6b : 0x69);
+			}
+			if (reg)
+				modrm_reg(g, r, rn(8));
+			else
+				modrm_mem(g, r, &o);
+			if (form == 1)
+				g1(g, rnd_val());
+			else if (form == 2)
+				g4(g, rnd_val());
 		}
 	} else if (k < 69) {
 		o.base = rn(3) ? rn(8) : NOREG;                 /* lea: any address */
@@ -661,8 +684,16 @@ static void gen_insn(struct gen *g)
 	} else if (k < 91) {
 		g1(g, (rn(2) ? 0x40 : 0x48) + r);               /* inc/dec: CF kept */
 	} else if (k < 94) {
-		g1(g, 0xf7);                                    /* neg / not */
-		modrm_reg(g, rn(2) ? 3 : 2, r);
+		unsigned ext = rn(2) ? 3 : 2;                   /* neg / not */
+
+		if (rn(2)) {
+			g1(g, 0xf7);
+			modrm_reg(g, ext, r);
+		} else {
+			gen_mem(g, &o, 4);
+			g1(g, 0xf7);
+			modrm_mem(g, ext, &o);
+		}
 	} else if (k < 97) {
 		if (rn(2)) {
 			g1(g, 0xa9);                            /* test eax, imm32 */

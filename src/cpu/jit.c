@@ -346,8 +346,9 @@ static bool emit_mem_move(struct em *e, const struct cpu_insn *i, unsigned k)
 		size = 4;
 	else if (i->map == 0 && (i->op == 0x8a || i->op == 0x88 || (i->op == 0xc6 && i->reg == 0)))
 		size = 1;
-	else if (i->map == 1 && (i->op == 0xb6 || i->op == 0xb7) && i->opsize == 4)
-		size = i->op == 0xb6 ? 1 : 2;
+	else if (i->map == 1 && (i->op == 0xb6 || i->op == 0xb7 || i->op == 0xbe || i->op == 0xbf) &&
+		 i->opsize == 4)
+		size = (i->op & 1) ? 2 : 1;
 	else if (i->map == 0 && (i->op == 0x8b || i->op == 0x89) && i->opsize == 2)
 		size = 2;
 	else
@@ -384,7 +385,7 @@ static bool emit_mem_move(struct em *e, const struct cpu_insn *i, unsigned k)
 		b1(e, 0x8a); b1(e, 0x02);                           /* mov al, [rdx] */
 		rbx_op(e, 0x88, EAX, o_reg8(i->reg));
 	} else {
-		b1(e, 0x0f); b1(e, size == 1 ? 0xb6 : 0xb7); b1(e, 0x02);   /* movzx eax, [rdx] */
+		b1(e, 0x0f); b1(e, i->op); b1(e, 0x02);            /* movzx/movsx eax, [rdx] */
 		st(e, O_GPR(i->reg), EAX);
 	}
 	form_done(e, c);
@@ -449,12 +450,10 @@ static bool emit_reg_move(struct em *e, const struct cpu_insn *i)
 
 		rbx_op(e, 0x8a, EAX, o_reg8(src));
 		rbx_op(e, 0x88, EAX, o_reg8(dst));
-	} else if (i->map == 1 && (i->op == 0xb6 || i->op == 0xb7) && i->mod == 3 && i->opsize == 4) {
-		b1(e, 0x0f);
-		if (i->op == 0xb6)
-			rbx_op(e, 0xb6, EAX, o_reg8(i->rm));
-		else
-			rbx_op(e, 0xb7, EAX, O_GPR(i->rm));
+	} else if (i->map == 1 && (i->op == 0xb6 || i->op == 0xb7 || i->op == 0xbe || i->op == 0xbf) &&
+		   i->mod == 3 && i->opsize == 4) {
+		b1(e, 0x0f);                                       /* movzx/movsx eax, r8/r16 */
+		rbx_op(e, i->op, EAX, (i->op & 1) ? O_GPR(i->rm) : o_reg8(i->rm));
 		st(e, O_GPR(i->reg), EAX);
 	} else if (i->map == 0 && i->op == 0x8d && i->mod != 3 && i->opsize == 4) {
 		emit_ea(e, i);
@@ -652,6 +651,93 @@ static bool emit_shift(struct em *e, const struct cpu_insn *i, unsigned k)
 		st(e, O_GPR(i->rm), EAX);
 		e->pend += i->len;
 		e->flags_live = false;
+	}
+	return true;
+}
+
+/* IMUL r32, r/m32 (0F AF) and IMUL r32, r/m32, imm (69, 6B): the host's
+ * one-operand IMUL gives both halves; the record holds the low one as the
+ * result and the high one in aux, as muldiv.c stores them. */
+static bool emit_imul(struct em *e, const struct cpu_insn *i, unsigned k)
+{
+	bool three = i->map == 0 && (i->op == 0x69 || i->op == 0x6b), mem = i->mod != 3;
+	struct cold *c = NULL;
+
+	if ((!three && !(i->map == 1 && i->op == 0xaf)) || i->opsize != 4)
+		return false;
+	if (mem) {
+		sync_eip(e);
+		c = cold_add(e, COLD_SLOW, i, k);
+		emit_ea(e, i);
+		emit_mem_addr(e, i->seg, 4, MMU_R, c);
+		b1(e, 0x8b); b1(e, 0x0a);                          /* mov ecx, [rdx] */
+	} else {
+		ld(e, ECX, O_GPR(i->rm));
+	}
+	if (three) {
+		mov_rr(e, EAX, ECX);
+		mov_imm(e, ECX, i->imm);
+	} else {
+		ld(e, EAX, O_GPR(i->reg));
+	}
+	b1(e, 0xf7); b1(e, 0xe9);                                  /* imul ecx: edx:eax */
+	st(e, O_LF(res), EAX);
+	st(e, O_LF(aux), EDX);
+	st_imm(e, O_LF(s1), 0);
+	st_imm(e, O_LF(s2), 0);
+	b1(e, 0x66);
+	rbx_op(e, 0xc7, 0, O_LF(op));
+	b1(e, LF_IMUL);
+	b1(e, 4);
+	st(e, O_GPR(i->reg), EAX);
+	if (mem) {
+		form_done(e, c);
+	} else {
+		e->pend += i->len;
+		e->flags_live = false;     /* SF, ZF, PF: the record's, not the host's */
+	}
+	return true;
+}
+
+/* NOT and NEG r/m32 (F7 /2, /3); NEG records LF_NEG as alu.c does, and
+ * its host flags are the guest's. */
+static bool emit_not_neg(struct em *e, const struct cpu_insn *i, unsigned k)
+{
+	bool neg = i->reg == 3, mem = i->mod != 3;
+	struct cold *c = NULL;
+
+	if (i->map != 0 || i->op != 0xf7 || (i->reg != 2 && i->reg != 3) || i->opsize != 4)
+		return false;
+	if (mem) {
+		sync_eip(e);
+		c = cold_add(e, COLD_SLOW, i, k);
+		emit_ea(e, i);
+		emit_mem_addr(e, i->seg, 4, MMU_W, c);
+		b1(e, 0x8b); b1(e, 0x02);                          /* mov eax, [rdx] */
+	} else {
+		ld(e, EAX, O_GPR(i->rm));
+	}
+	if (neg) {
+		st(e, O_LF(s1), EAX);
+		st_imm(e, O_LF(s2), 0);
+		st_imm(e, O_LF(aux), 0);
+		b1(e, 0xf7); b1(e, 0xd8);                          /* neg eax */
+		st(e, O_LF(res), EAX);
+		b1(e, 0x66);
+		rbx_op(e, 0xc7, 0, O_LF(op));
+		b1(e, LF_NEG);
+		b1(e, 4);
+	} else {
+		b1(e, 0xf7); b1(e, 0xd0);                          /* not eax: no flags */
+	}
+	if (mem) {
+		b1(e, 0x89); b1(e, 0x02);                          /* mov [rdx], eax */
+		form_done(e, c);
+	} else {
+		st(e, O_GPR(i->rm), EAX);
+		e->pend += i->len;
+		if (neg)
+			e->flags_live = true;
 	}
 	return true;
 }
@@ -1119,7 +1205,7 @@ cpu_native jit_compile(struct cpu_jit *j, const struct cpu_insn *insn, unsigned 
 		if (last && (emit_branch(e, i, k) || emit_call_ret(e, i, k)))
 			break;
 		if (emit_reg_move(e, i) || emit_alu(e, i, k) || emit_incdec(e, i, k) ||
-		    emit_shift(e, i, k))
+		    emit_shift(e, i, k) || emit_imul(e, i, k) || emit_not_neg(e, i, k))
 			continue;
 		if ((i->mod != 3 || !i->has_modrm) && emit_mem_move(e, i, k))
 			continue;
