@@ -1158,7 +1158,8 @@ START_TEST(branch_beyond_cs_limit)
 {
 	/* CS limit 0x100ff (selector 0x30): a Jcc taken on the 12th iteration
 	 * to beyond it; a JMP that ran 12 times in range with CS 0x08 and then
-	 * (CS reloaded with 0x30) jumps beyond it.  #GP(0) at the branch. */
+	 * (CS reloaded with 0x30) jumps beyond it.  #GP(0) at the branch.
+	 * Then a TU that the lowered limit cuts through. */
 	struct outcome o;
 
 	o = run_src("Jcc beyond CS limit",
@@ -1178,6 +1179,20 @@ START_TEST(branch_beyond_cs_limit)
 	ck_assert_uint_eq(o.mark, 13);
 	ck_assert_uint_eq(o.errc, 0);
 	ck_assert_uint_eq(o.gpr[CPU_EDX], 12);
+	ck_assert_uint_eq(saved_eip(&m[0]), rd(&m[0], 0x8100));
+
+	/* A TU linked (and compiled) under the flat CS, then reached by the
+	 * same linked branch after CS got the limit 0x100ff, which its third
+	 * instruction crosses: #GP(0) there, after the first two ran. */
+	o = run_src("TU running past a CS limit lowered since it was linked",
+		    "mov ecx, 12\nmov dword [0x8100], f\n"
+		    "l: add ebx, ecx\njmp near t\nback: sub ecx, 1\njnz l\n"
+		    "mov ecx, 1\njmp 0x30:l\n"
+		    "times 0xf8 - ($ - $$) db 0x90\n"
+		    "t: add edx, 1\nadd edx, 1\nf: add esi, 1\njmp back", false, 0);
+	ck_assert_uint_eq(o.mark, 13);
+	ck_assert_uint_eq(o.errc, 0);
+	ck_assert_uint_eq(o.gpr[CPU_EDX], 26);
 	ck_assert_uint_eq(saved_eip(&m[0]), rd(&m[0], 0x8100));
 }
 END_TEST

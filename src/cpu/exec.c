@@ -46,11 +46,12 @@
 #define JIT_HOT 4
 
 /* A direct link to the TU that followed last time, valid while the
- * successor's generation, the TLB epoch and CS:EIP still match. */
+ * successor's generation, the TLB epoch and the linear EIP still match
+ * and the successor lies within CS's limit. */
 struct cpu_tu_link {
 	struct cpu_tu *tu;
 	uint32_t gen;
-	uint32_t eip;
+	uint32_t lin;
 	uint64_t epoch;
 };
 
@@ -649,14 +650,15 @@ static bool tu_still_mapped(struct cpu *c, uint32_t lin, const struct cpu_tu *tu
 /* The linked successor of prev for CS:EIP. */
 static struct cpu_tu *chain_next(struct cpu *c, struct cpu_tu *prev)
 {
+	uint32_t lin = c->seg[CPU_CS].base + c->eip;
 	unsigned k;
 
 	for (k = 0; k < 2; k++) {
 		struct cpu_tu_link *l = &prev->link[k];
 
-		if (l->tu && l->eip == c->eip && l->gen == l->tu->gen && l->tu->code32 == c->code32 &&
-		    (l->epoch == c->tlb_epoch ||
-		     tu_still_mapped(c, c->seg[CPU_CS].base + c->eip, l->tu))) {
+		if (l->tu && l->lin == lin && l->gen == l->tu->gen && l->tu->code32 == c->code32 &&
+		    c->eip + l->tu->nbytes - 1u <= c->seg[CPU_CS].limit &&
+		    (l->epoch == c->tlb_epoch || tu_still_mapped(c, lin, l->tu))) {
 			l->epoch = c->tlb_epoch;
 			c->stats.tu_lookups++;
 			c->stats.tu_hits++;
@@ -676,7 +678,7 @@ static void chain_add(struct cpu *c, struct cpu_tu *prev, struct cpu_tu *tu)
 			prev->link[0].epoch == c->tlb_epoch];
 	l->tu = tu;
 	l->gen = tu->gen;
-	l->eip = c->eip;
+	l->lin = c->seg[CPU_CS].base + c->eip;
 	l->epoch = c->tlb_epoch;
 }
 

@@ -982,12 +982,20 @@ static void emit_exit_stub(struct cpu_jit *j)
 	static const int32_t stop_flags[] = {
 		O_B(halted), O_B(shadow), O_B(shutdown), O_B(nmi_pending), O_B(exit_req)
 	};
-	uint8_t *back[16], *no_irq, *no_call, *stale, *linked, *miss, *check;
+	uint8_t *back[20], *no_irq, *no_call, *stale, *linked, *miss, *check;
 	int32_t tlb_x = O_TLB + (int32_t)(MMU_X * sizeof(((struct mmu *)0)->tlb[0][0]));
 	unsigned nb = 0, k;
 	struct em e;
 
 	em_open(&e, j);
+	/* Links and TUs are checked by EIP and by linear address alike, and
+	 * not against the CS limit: native chaining needs a flat CS. */
+	rbx_op(&e, 0x83, 7, O_SEG(CPU_CS, base));                          /* cmp base, 0 */
+	b1(&e, 0);
+	back[nb++] = jcc_fwd(&e, CC_NE);
+	rbx_op(&e, 0x83, 7, O_SEG(CPU_CS, limit));                         /* cmp limit, -1 */
+	b1(&e, 0xff);
+	back[nb++] = jcc_fwd(&e, CC_NE);
 	ld(&e, ESI, O_EIP);
 	b1(&e, 0x3b); b1(&e, 0x71); b1(&e, L_OFF(eip));                  /* cmp esi, [rcx+eip] */
 	miss = jcc_fwd(&e, CC_NE);
