@@ -330,6 +330,20 @@ static void form_done(struct em *e, struct cold *c)
 	e->flags_live = false;
 }
 
+/* The start of a form with a memory operand of size bytes: EIP brought up
+ * to date, rdx = its host address, or the slow path (returned) taken. */
+static struct cold *mem_operand(struct em *e, const struct cpu_insn *i, unsigned k, unsigned size,
+				unsigned acc)
+{
+	struct cold *c;
+
+	sync_eip(e);
+	c = cold_add(e, COLD_SLOW, i, k);
+	emit_ea(e, i);
+	emit_mem_addr(e, i->seg, size, acc, c);
+	return c;
+}
+
 /* Host byte offset in struct cpu of 8-bit register r (AL..BH). */
 static int32_t o_reg8(unsigned r) { return O_GPR(r & 3) + ((r & 4) ? 1 : 0); }
 
@@ -355,10 +369,7 @@ static bool emit_mem_move(struct em *e, const struct cpu_insn *i, unsigned k)
 		return false;
 	store = i->map == 0 && (i->op == 0x89 || i->op == 0x88 || i->op == 0xa3 || i->op == 0xc7 ||
 				i->op == 0xc6);
-	sync_eip(e);
-	c = cold_add(e, COLD_SLOW, i, k);
-	emit_ea(e, i);
-	emit_mem_addr(e, i->seg, size, store ? MMU_W : MMU_R, c);
+	c = mem_operand(e, i, k, size, store ? MMU_W : MMU_R);
 	if (i->map == 0 && size == 2) {
 		/* 16-bit MOV: the register's upper half stays. */
 		b1(e, 0x66);
@@ -545,10 +556,7 @@ static bool emit_alu(struct em *e, const struct cpu_insn *i, unsigned k)
 	if (mem) {
 		bool writes = rm_dst && op != A_CMP && op != A_TEST;
 
-		sync_eip(e);
-		c = cold_add(e, COLD_SLOW, i, k);
-		emit_ea(e, i);
-		emit_mem_addr(e, i->seg, size, writes ? MMU_W : MMU_R, c);
+		c = mem_operand(e, i, k, size, writes ? MMU_W : MMU_R);
 	}
 	/* eax = a, ecx = b, zero-extended */
 	if (rm_dst) {
@@ -627,10 +635,7 @@ static bool emit_shift(struct em *e, const struct cpu_insn *i, unsigned k)
 	    (ext != 4 && ext != 5 && ext != 7) || n == 0)
 		return false;
 	if (mem) {
-		sync_eip(e);
-		c = cold_add(e, COLD_SLOW, i, k);
-		emit_ea(e, i);
-		emit_mem_addr(e, i->seg, 4, MMU_W, c);
+		c = mem_operand(e, i, k, 4, MMU_W);
 		b1(e, 0x8b); b1(e, 0x02);                          /* mov eax, [rdx] */
 	} else {
 		ld(e, EAX, O_GPR(i->rm));
@@ -666,10 +671,7 @@ static bool emit_imul(struct em *e, const struct cpu_insn *i, unsigned k)
 	if ((!three && !(i->map == 1 && i->op == 0xaf)) || i->opsize != 4)
 		return false;
 	if (mem) {
-		sync_eip(e);
-		c = cold_add(e, COLD_SLOW, i, k);
-		emit_ea(e, i);
-		emit_mem_addr(e, i->seg, 4, MMU_R, c);
+		c = mem_operand(e, i, k, 4, MMU_R);
 		b1(e, 0x8b); b1(e, 0x0a);                          /* mov ecx, [rdx] */
 	} else {
 		ld(e, ECX, O_GPR(i->rm));
@@ -709,10 +711,7 @@ static bool emit_not_neg(struct em *e, const struct cpu_insn *i, unsigned k)
 	if (i->map != 0 || i->op != 0xf7 || (i->reg != 2 && i->reg != 3) || i->opsize != 4)
 		return false;
 	if (mem) {
-		sync_eip(e);
-		c = cold_add(e, COLD_SLOW, i, k);
-		emit_ea(e, i);
-		emit_mem_addr(e, i->seg, 4, MMU_W, c);
+		c = mem_operand(e, i, k, 4, MMU_W);
 		b1(e, 0x8b); b1(e, 0x02);                          /* mov eax, [rdx] */
 	} else {
 		ld(e, EAX, O_GPR(i->rm));
