@@ -330,6 +330,29 @@ static void form_done(struct em *e, struct cold *c)
 	e->flags_live = false;
 }
 
+/* mov word [rbx+lf.op], op | size << 8: op and size are adjacent. */
+static void st_lf_op(struct em *e, unsigned op, unsigned size)
+{
+	b1(e, 0x66);
+	rbx_op(e, 0xc7, 0, O_LF(op));
+	b1(e, op);
+	b1(e, size);
+}
+
+/* Ends a form: with a memory operand (slow path c), the body goes on with
+ * EIP lagging by its length and the host flags lost; a register form
+ * cannot fault, EIP just lags more, and live says whether the host flags
+ * are the guest's. */
+static void form_end(struct em *e, const struct cpu_insn *i, struct cold *c, bool live)
+{
+	if (c) {
+		form_done(e, c);
+	} else {
+		e->pend += i->len;
+		e->flags_live = live;
+	}
+}
+
 /* The start of a form with a memory operand of size bytes: EIP brought up
  * to date, rdx = its host address, or the slow path (returned) taken. */
 static struct cold *mem_operand(struct em *e, const struct cpu_insn *i, unsigned k, unsigned size,
@@ -594,11 +617,7 @@ static bool emit_alu(struct em *e, const struct cpu_insn *i, unsigned k)
 		b1(e, 0x0f); b1(e, 0xb6); b1(e, 0xc0);             /* movzx eax, al */
 	}
 	st(e, O_LF(res), EAX);
-	/* mov word [rbx+lf.op], op | size << 8 (op and size are adjacent). */
-	b1(e, 0x66);
-	rbx_op(e, 0xc7, 0, O_LF(op));
-	b1(e, op == A_ADD ? LF_ADD : logic ? LF_LOGIC : LF_SUB);
-	b1(e, size);
+	st_lf_op(e, op == A_ADD ? LF_ADD : logic ? LF_LOGIC : LF_SUB, size);
 	if (op != A_CMP && op != A_TEST) {
 		if (!rm_dst) {
 			if (size == 4)
@@ -613,13 +632,34 @@ static bool emit_alu(struct em *e, const struct cpu_insn *i, unsigned k)
 			rbx_op(e, 0x88, EAX, o_reg8(i->rm));
 		}
 	}
-	if (mem) {
-		form_done(e, c);                  /* the slow path loses host flags */
-	} else {
-		e->pend += i->len;
-		e->flags_live = true;
-	}
+	form_end(e, i, c, true);
 	return true;
+}
+
+/* dst = the r/m32 operand of a form (acc: MMU_W when it is written back);
+ * returns the memory operand's slow path, NULL for a register. */
+static struct cold *rm32_load(struct em *e, const struct cpu_insn *i, unsigned k, unsigned acc,
+			      unsigned dst)
+{
+	struct cold *c;
+
+	if (i->mod == 3) {
+		ld(e, dst, O_GPR(i->rm));
+		return NULL;
+	}
+	c = mem_operand(e, i, k, 4, acc);
+	b1(e, 0x8b); b1(e, (dst << 3) | EDX);                       /* mov dst, [rdx] */
+	return c;
+}
+
+/* Writes eax back to the r/m32 operand rm32_load() read. */
+static void rm32_store(struct em *e, const struct cpu_insn *i, const struct cold *c)
+{
+	if (c) {
+		b1(e, 0x89); b1(e, 0x02);                           /* mov [rdx], eax */
+	} else {
+		st(e, O_GPR(i->rm), EAX);
+	}
 }
 
 /* SHL/SHR/SAR r/m32 by an immediate or by 1 (C1, D1 /4 /5 /7), with the
@@ -628,35 +668,20 @@ static bool emit_alu(struct em *e, const struct cpu_insn *i, unsigned k)
 static bool emit_shift(struct em *e, const struct cpu_insn *i, unsigned k)
 {
 	unsigned n = i->op == 0xd1 ? 1 : i->imm & 31, ext = i->reg;
-	bool mem = i->mod != 3;
-	struct cold *c = NULL;
+	struct cold *c;
 
 	if (i->map != 0 || (i->op != 0xc1 && i->op != 0xd1) || i->opsize != 4 ||
 	    (ext != 4 && ext != 5 && ext != 7) || n == 0)
 		return false;
-	if (mem) {
-		c = mem_operand(e, i, k, 4, MMU_W);
-		b1(e, 0x8b); b1(e, 0x02);                          /* mov eax, [rdx] */
-	} else {
-		ld(e, EAX, O_GPR(i->rm));
-	}
+	c = rm32_load(e, i, k, MMU_W, EAX);
 	st(e, O_LF(s1), EAX);
 	st_imm(e, O_LF(s2), 0);
 	st_imm(e, O_LF(aux), n);
 	b1(e, 0xc1); b1(e, 0xc0 | (ext << 3) | EAX); b1(e, n);    /* shl/shr/sar eax, n */
 	st(e, O_LF(res), EAX);
-	b1(e, 0x66);
-	rbx_op(e, 0xc7, 0, O_LF(op));
-	b1(e, ext == 4 ? LF_SHL : ext == 5 ? LF_SHR : LF_SAR);
-	b1(e, 4);
-	if (mem) {
-		b1(e, 0x89); b1(e, 0x02);                          /* mov [rdx], eax */
-		form_done(e, c);
-	} else {
-		st(e, O_GPR(i->rm), EAX);
-		e->pend += i->len;
-		e->flags_live = false;
-	}
+	st_lf_op(e, ext == 4 ? LF_SHL : ext == 5 ? LF_SHR : LF_SAR, 4);
+	rm32_store(e, i, c);
+	form_end(e, i, c, false);
 	return true;
 }
 
@@ -665,17 +690,12 @@ static bool emit_shift(struct em *e, const struct cpu_insn *i, unsigned k)
  * result and the high one in aux, as muldiv.c stores them. */
 static bool emit_imul(struct em *e, const struct cpu_insn *i, unsigned k)
 {
-	bool three = i->map == 0 && (i->op == 0x69 || i->op == 0x6b), mem = i->mod != 3;
-	struct cold *c = NULL;
+	bool three = i->map == 0 && (i->op == 0x69 || i->op == 0x6b);
+	struct cold *c;
 
 	if ((!three && !(i->map == 1 && i->op == 0xaf)) || i->opsize != 4)
 		return false;
-	if (mem) {
-		c = mem_operand(e, i, k, 4, MMU_R);
-		b1(e, 0x8b); b1(e, 0x0a);                          /* mov ecx, [rdx] */
-	} else {
-		ld(e, ECX, O_GPR(i->rm));
-	}
+	c = rm32_load(e, i, k, MMU_R, ECX);
 	if (three) {
 		mov_rr(e, EAX, ECX);
 		mov_imm(e, ECX, i->imm);
@@ -687,17 +707,9 @@ static bool emit_imul(struct em *e, const struct cpu_insn *i, unsigned k)
 	st(e, O_LF(aux), EDX);
 	st_imm(e, O_LF(s1), 0);
 	st_imm(e, O_LF(s2), 0);
-	b1(e, 0x66);
-	rbx_op(e, 0xc7, 0, O_LF(op));
-	b1(e, LF_IMUL);
-	b1(e, 4);
+	st_lf_op(e, LF_IMUL, 4);
 	st(e, O_GPR(i->reg), EAX);
-	if (mem) {
-		form_done(e, c);
-	} else {
-		e->pend += i->len;
-		e->flags_live = false;     /* SF, ZF, PF: the record's, not the host's */
-	}
+	form_end(e, i, c, false);          /* SF, ZF, PF: the record's, not the host's */
 	return true;
 }
 
@@ -705,39 +717,24 @@ static bool emit_imul(struct em *e, const struct cpu_insn *i, unsigned k)
  * its host flags are the guest's. */
 static bool emit_not_neg(struct em *e, const struct cpu_insn *i, unsigned k)
 {
-	bool neg = i->reg == 3, mem = i->mod != 3;
-	struct cold *c = NULL;
+	bool neg = i->reg == 3;
+	struct cold *c;
 
 	if (i->map != 0 || i->op != 0xf7 || (i->reg != 2 && i->reg != 3) || i->opsize != 4)
 		return false;
-	if (mem) {
-		c = mem_operand(e, i, k, 4, MMU_W);
-		b1(e, 0x8b); b1(e, 0x02);                          /* mov eax, [rdx] */
-	} else {
-		ld(e, EAX, O_GPR(i->rm));
-	}
+	c = rm32_load(e, i, k, MMU_W, EAX);
 	if (neg) {
 		st(e, O_LF(s1), EAX);
 		st_imm(e, O_LF(s2), 0);
 		st_imm(e, O_LF(aux), 0);
 		b1(e, 0xf7); b1(e, 0xd8);                          /* neg eax */
 		st(e, O_LF(res), EAX);
-		b1(e, 0x66);
-		rbx_op(e, 0xc7, 0, O_LF(op));
-		b1(e, LF_NEG);
-		b1(e, 4);
+		st_lf_op(e, LF_NEG, 4);
 	} else {
 		b1(e, 0xf7); b1(e, 0xd0);                          /* not eax: no flags */
 	}
-	if (mem) {
-		b1(e, 0x89); b1(e, 0x02);                          /* mov [rdx], eax */
-		form_done(e, c);
-	} else {
-		st(e, O_GPR(i->rm), EAX);
-		e->pend += i->len;
-		if (neg)
-			e->flags_live = true;
-	}
+	rm32_store(e, i, c);
+	form_end(e, i, c, neg || e->flags_live);
 	return true;
 }
 
@@ -778,12 +775,11 @@ static bool emit_incdec(struct em *e, const struct cpu_insn *i, unsigned k)
 		return false;
 	}
 	if (mem) {
+		/* cpu_cf() before the address: a call would lose rdx. */
 		sync_eip(e);
 		emit_cf(e);
 		st(e, O_B(jit_scratch), ECX);
-		c = cold_add(e, COLD_SLOW, i, k);
-		emit_ea(e, i);
-		emit_mem_addr(e, i->seg, 4, MMU_W, c);
+		c = mem_operand(e, i, k, 4, MMU_W);
 		ld(e, ECX, O_B(jit_scratch));
 		b1(e, 0x8b); b1(e, 0x02);                          /* mov eax, [rdx] */
 	} else {
@@ -796,18 +792,13 @@ static bool emit_incdec(struct em *e, const struct cpu_insn *i, unsigned k)
 	b1(e, 0x0f); b1(e, 0xba); b1(e, 0xe1); b1(e, 0);           /* bt ecx, 0 */
 	b1(e, 0xff); b1(e, dec ? 0xc8 : 0xc0);                     /* inc/dec eax */
 	st(e, O_LF(res), EAX);
-	b1(e, 0x66);
-	rbx_op(e, 0xc7, 0, O_LF(op));
-	b1(e, dec ? LF_DEC : LF_INC);
-	b1(e, 4);
+	st_lf_op(e, dec ? LF_DEC : LF_INC, 4);
 	if (mem) {
 		b1(e, 0x89); b1(e, 0x02);                          /* mov [rdx], eax */
-		form_done(e, c);
 	} else {
 		st(e, O_GPR(reg), EAX);
-		e->pend += i->len;
-		e->flags_live = true;
 	}
+	form_end(e, i, c, true);
 	return true;
 }
 
