@@ -9,17 +9,9 @@ vmrun="$top_builddir/src/vmrun"
 [ -r /usr/share/seabios/bios-256k.bin ] || exit 77
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fails=0
-check() {
-	desc=$1; shift
-	if "$@"; then echo "ok - $desc"; else echo "FAIL - $desc"; fails=$((fails + 1)); fi
-}
+. "$top_srcdir/test/lib.sh"
 
-iso=${TEST_ISO:-}
-if [ -z "$iso" ]; then
-	"$top_srcdir/scripts/mkiso" "$tmp/test.iso" >/dev/null || exit 77
-	iso=$tmp/test.iso
-fi
+need_iso 77
 cat >"$tmp/boot.vmx" <<EOT
 displayName = "boot_iso"
 memsize = "256"

@@ -11,16 +11,8 @@ set -u
 tmp=$(mktemp -d)
 vsd=
 trap '[ -n "$vsd" ] && kill "$vsd" 2>/dev/null; rm -rf "$tmp"' EXIT
-fails=0
-check() {
-	desc=$1; shift
-	if "$@"; then echo "ok - $desc"; else echo "FAIL - $desc"; fails=$((fails + 1)); fi
-}
-iso=${TEST_ISO:-}
-if [ -z "$iso" ]; then
-	"$top_srcdir/scripts/mkiso" "$tmp/test.iso" >/dev/null || exit 77
-	iso=$tmp/test.iso
-fi
+. "$top_srcdir/test/lib.sh"
+need_iso 77
 cat >"$tmp/vs.conf" <<EOT
 [global]
 runDir = $tmp/run

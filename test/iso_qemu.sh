@@ -12,17 +12,9 @@ command -v xorriso >/dev/null 2>&1 || exit 77
 [ -r /usr/lib/ISOLINUX/isolinux.bin ] || exit 77
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fails=0
-check() {
-	desc=$1; shift
-	if "$@"; then echo "ok - $desc"; else echo "FAIL - $desc"; fails=$((fails + 1)); fi
-}
+. "$top_srcdir/test/lib.sh"
 
-iso=${TEST_ISO:-}
-if [ -z "$iso" ]; then
-	"$top_srcdir/scripts/mkiso" "$tmp/test.iso" >/dev/null || { echo "FAIL - mkiso"; exit 1; }
-	iso=$tmp/test.iso
-fi
+need_iso 1
 timeout 300 qemu-system-i386 -accel tcg -m 256 -nographic -no-reboot -monitor none -nic none \
 	-cdrom "$iso" -boot d </dev/null >"$tmp/serial" 2>&1
 st=$?

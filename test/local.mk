@@ -16,4 +16,4 @@ test_check_cpu_jit_LDADD = test/libcputest.a $(CPU_LIBS) $(TEST_LIBS)
 endif
 
 TESTS += test/vmrun_cli.sh
-EXTRA_DIST += test/vmrun_cli.sh test/data test/check_run.h
+EXTRA_DIST += test/vmrun_cli.sh test/data test/check_run.h test/lib.sh

@@ -5,11 +5,7 @@ vmrun="$top_builddir/src/vmrun"
 data="$top_srcdir/test/data"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fails=0
-check() { # description, then a command that must succeed
-	desc=$1; shift
-	if "$@"; then echo "ok - $desc"; else echo "FAIL - $desc"; fails=$((fails + 1)); fi
-}
+. "$top_srcdir/test/lib.sh"
 
 "$vmrun" --help >"$tmp/out" 2>&1
 check "--help exits 0 and shows usage" grep -q '^Usage: vmrun \[-T ws\] \[OPTIONS\] COMMAND' "$tmp/out"

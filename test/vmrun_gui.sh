@@ -17,11 +17,7 @@ LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$tmp/lsan.supp:print_s
 HOSTVM_RUNTIME_DIR="$tmp/rt" xvfb-run -a timeout -s KILL 60 "$vmrun" --timeout 2 "$tmp/gui.vmx" gui 2>"$tmp/err"
 st=$?
 grep -q 'this build has no console window' "$tmp/vmware.log" && exit 77
-fails=0
-check() {
-	desc=$1; shift
-	if "$@"; then echo "ok - $desc"; else echo "FAIL - $desc"; fails=$((fails + 1)); fi
-}
+. "$top_srcdir/test/lib.sh"
 check "the console window opened" grep -q 'gui| info: console window open' "$tmp/vmware.log"
 check "the VM ran in it until the timeout (124)" test "$st" -eq 124
 [ "$fails" -eq 0 ] || { cat "$tmp/err"; tail "$tmp/vmware.log"; }

@@ -15,11 +15,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-fails=0
-check() { # description, then a command that must succeed
-	desc=$1; shift
-	if "$@"; then echo "ok - $desc"; else echo "FAIL - $desc"; fails=$((fails + 1)); fi
-}
+. "$top_srcdir/test/lib.sh"
 
 for rom in machine_exit machine_idle machine_reset machine_a20; do
 	nasm -f bin -o "$tmp/$rom.bin" "$guest/$rom.asm" || { echo "FAIL nasm $rom"; exit 1; }

@@ -8,11 +8,7 @@
 tmp=$(mktemp -d)
 vsd=
 trap '[ -n "$vsd" ] && kill "$vsd" 2>/dev/null; rm -rf "$tmp"' EXIT
-fails=0
-check() {
-	desc=$1; shift
-	if "$@"; then echo "ok - $desc"; else echo "FAIL - $desc"; fails=$((fails + 1)); fi
-}
+. "$top_srcdir/test/lib.sh"
 cat >"$tmp/vs.conf" <<EOT
 [global]
 runDir = $tmp/run
